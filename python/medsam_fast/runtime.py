@@ -1,0 +1,40 @@
+"""Locating and loading the ONNX Runtime shared library that the onnxruntime wheel ships.
+
+The C++ core dlopens it; we never import the ``onnxruntime`` Python module, so only one
+copy of ONNX Runtime lives in the process.
+"""
+from __future__ import annotations
+
+import glob
+import importlib.util
+import os
+from pathlib import Path
+
+from . import _core
+
+ENV_LIBRARY = "MEDSAM_FAST_ORT_LIBRARY"
+
+
+def find_library() -> Path:
+    """Path of libonnxruntime.so.1.* (``MEDSAM_FAST_ORT_LIBRARY`` overrides the search)."""
+    override = os.environ.get(ENV_LIBRARY)
+    if override:
+        path = Path(override)
+        if not path.is_file():
+            raise FileNotFoundError(f"{ENV_LIBRARY}={override}: no such file")
+        return path
+    spec = importlib.util.find_spec("onnxruntime")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("the onnxruntime package is not installed: pip install onnxruntime")
+    for location in spec.submodule_search_locations:
+        hits = sorted(glob.glob(os.path.join(location, "capi", "libonnxruntime.so.1*")))
+        if hits:
+            return Path(hits[-1])
+    raise ImportError(
+        "the installed onnxruntime package ships no libonnxruntime.so.1.*; "
+        f"set {ENV_LIBRARY} to the library's path")
+
+
+def ensure_loaded() -> str:
+    """Loads ONNX Runtime once per process and returns its version."""
+    return _core.load_runtime(str(find_library()))

@@ -1,0 +1,287 @@
+// Python bindings: a thin layer that checks numpy buffers, releases the GIL and calls
+// the core.  Arrays are used in place; nothing is copied across the boundary.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <string>
+
+#include "masks.hpp"
+#include "preprocess.hpp"
+#include "resize.hpp"
+#include "segment.hpp"
+
+namespace py = pybind11;
+using namespace medsam;
+
+namespace {
+
+template <typename T>
+void require(const py::array& a, const char* name, int min_rank, int max_rank) {
+  if (!py::isinstance<py::array_t<T>>(a) || !a.dtype().is(py::dtype::of<T>())) {
+    throw py::type_error(std::string(name) + " must be a numpy array of " +
+                         py::str(py::dtype::of<T>()).cast<std::string>() + ", got " +
+                         py::str(a.dtype()).cast<std::string>());
+  }
+  if (a.ndim() < min_rank || a.ndim() > max_rank) {
+    throw py::value_error(std::string(name) + " has " + std::to_string(a.ndim()) +
+                          " dimensions, expected " + std::to_string(min_rank) +
+                          (min_rank == max_rank ? "" : " to " + std::to_string(max_rank)));
+  }
+  if (!(a.flags() & py::array::c_style)) {
+    throw py::value_error(std::string(name) + " must be C-contiguous");
+  }
+  for (int i = 0; i < a.ndim(); ++i) {
+    if (a.shape(i) <= 0) throw py::value_error(std::string(name) + " has an empty dimension");
+  }
+}
+
+int as_int(py::ssize_t v, const char* what) {
+  if (v > (1 << 30)) throw py::value_error(std::string(what) + " is too large");
+  return static_cast<int>(v);
+}
+
+py::dict stats_dict(const SegmentStats& s) {
+  py::dict d;
+  d["slices_encoded"] = s.slices_encoded;
+  d["decoder_runs"] = s.decoder_runs;
+  d["masks_decoded"] = s.masks_decoded;
+  d["peak_cached_embeddings"] = s.peak_cached_embeddings;
+  d["preprocess_seconds"] = s.preprocess_seconds;
+  d["encode_seconds"] = s.encode_seconds;
+  d["decode_seconds"] = s.decode_seconds;
+  d["postprocess_seconds"] = s.postprocess_seconds;
+  return d;
+}
+
+void require_boxes(const py::array& boxes, int width) {
+  require<double>(boxes, "boxes", 2, 2);
+  if (boxes.shape(1) != width) {
+    throw py::value_error("boxes must have " + std::to_string(width) + " columns, got " +
+                          std::to_string(boxes.shape(1)));
+  }
+}
+
+template <typename Label>
+void dispatch_2d(const LiteMedSAMModel& m, const Image2D& img, const double* b, int64_t n,
+                 py::array& out, SegmentStats& st) {
+  auto* p = static_cast<Label*>(out.mutable_data());
+  py::gil_scoped_release release;
+  segment_2d<Label>(m, img, b, n, p, st);
+}
+
+template <typename Label>
+void dispatch_3d(const LiteMedSAMModel& m, const Volume3D& vol, const double* b, int64_t n,
+                 const PropagationSettings& ps, py::array& out, SegmentStats& st) {
+  auto* p = static_cast<Label*>(out.mutable_data());
+  py::gil_scoped_release release;
+  segment_3d<Label>(m, vol, b, n, ps, p, st);
+}
+
+void require_labels(const py::array& out, const std::vector<py::ssize_t>& shape) {
+  const bool u8 = out.dtype().is(py::dtype::of<uint8_t>());
+  const bool u16 = out.dtype().is(py::dtype::of<uint16_t>());
+  if (!u8 && !u16) throw py::type_error("out must be uint8 or uint16");
+  if (!(out.flags() & py::array::c_style) || !out.writeable()) {
+    throw py::value_error("out must be a writeable C-contiguous array");
+  }
+  if (std::vector<py::ssize_t>(out.shape(), out.shape() + out.ndim()) != shape) {
+    throw py::value_error("out has the wrong shape");
+  }
+}
+
+class PyModel {
+ public:
+  PyModel(const std::string& encoder, const std::string& decoder, int threads)
+      : model_(encoder, decoder, SessionSettings{threads}) {}
+
+  py::array_t<float> encode(const py::array& images) {
+    require<float>(images, "images", 4, 4);
+    if (images.shape(1) != 3 || images.shape(2) != kFrame || images.shape(3) != kFrame) {
+      throw py::value_error("images must have shape (B, 3, 256, 256)");
+    }
+    const int64_t b = images.shape(0);
+    py::array_t<float> out({b, py::ssize_t(256), py::ssize_t(64), py::ssize_t(64)});
+    const float* in = static_cast<const float*>(images.data());
+    float* o = out.mutable_data();
+    py::gil_scoped_release release;
+    model_.encode(in, b, o);
+    return out;
+  }
+
+  py::array_t<float> decode(const py::array& embedding, const py::array& boxes) {
+    require<float>(embedding, "embedding", 4, 4);
+    if (embedding.shape(0) != 1 || embedding.shape(1) != 256 || embedding.shape(2) != 64 ||
+        embedding.shape(3) != 64) {
+      throw py::value_error("embedding must have shape (1, 256, 64, 64)");
+    }
+    require<float>(boxes, "boxes", 2, 2);
+    if (boxes.shape(1) != 4) throw py::value_error("boxes must have shape (N, 4)");
+    const int64_t n = boxes.shape(0);
+    py::array_t<float> out({n, py::ssize_t(1), py::ssize_t(256), py::ssize_t(256)});
+    const float* e = static_cast<const float*>(embedding.data());
+    const float* b = static_cast<const float*>(boxes.data());
+    float* o = out.mutable_data();
+    py::gil_scoped_release release;
+    model_.decode(e, b, n, o);
+    return out;
+  }
+
+  py::dict segment_2d(const py::array& image, const py::array& boxes, py::array& out) {
+    require<uint8_t>(image, "image", 2, 3);
+    if (image.ndim() == 3 && image.shape(2) != 3) {
+      throw py::value_error("a 3-dimensional image must be (H, W, 3), got " +
+                            std::to_string(image.shape(2)) + " channels");
+    }
+    require_boxes(boxes, 4);
+    require_labels(out, {image.shape(0), image.shape(1)});
+    const Image2D img{static_cast<const uint8_t*>(image.data()), as_int(image.shape(0), "height"),
+                      as_int(image.shape(1), "width"), image.ndim() == 3 ? 3 : 1};
+    SegmentStats stats;
+    const auto* b = static_cast<const double*>(boxes.data());
+    if (out.dtype().is(py::dtype::of<uint8_t>())) {
+      dispatch_2d<uint8_t>(model_, img, b, boxes.shape(0), out, stats);
+    } else {
+      dispatch_2d<uint16_t>(model_, img, b, boxes.shape(0), out, stats);
+    }
+    return stats_dict(stats);
+  }
+
+  py::dict segment_3d(const py::array& volume, const py::array& boxes, py::array& out, int margin,
+                      int max_cached) {
+    require<uint8_t>(volume, "volume", 3, 3);
+    require_boxes(boxes, 6);
+    require_labels(out, {volume.shape(0), volume.shape(1), volume.shape(2)});
+    if (margin < 0 || margin > kFrame) throw py::value_error("margin must be in [0, 256]");
+    if (max_cached < 1) throw py::value_error("max_cached must be at least 1");
+    const Volume3D vol{static_cast<const uint8_t*>(volume.data()), as_int(volume.shape(0), "depth"),
+                       as_int(volume.shape(1), "height"), as_int(volume.shape(2), "width")};
+    PropagationSettings settings{margin, static_cast<size_t>(max_cached)};
+    SegmentStats stats;
+    const auto* b = static_cast<const double*>(boxes.data());
+    if (out.dtype().is(py::dtype::of<uint8_t>())) {
+      dispatch_3d<uint8_t>(model_, vol, b, boxes.shape(0), settings, out, stats);
+    } else {
+      dispatch_3d<uint16_t>(model_, vol, b, boxes.shape(0), settings, out, stats);
+    }
+    return stats_dict(stats);
+  }
+
+ private:
+  LiteMedSAMModel model_;
+};
+
+}  // namespace
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "medsam_fast's C++ core";
+  static py::exception<OrtError> ort_error(m, "OrtError", PyExc_RuntimeError);
+  static py::exception<RuntimeLoadError> load_error(m, "RuntimeLoadError", PyExc_ImportError);
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const OrtError& e) {
+      py::set_error(ort_error, e.what());
+    } catch (const RuntimeLoadError& e) {
+      py::set_error(load_error, e.what());
+    }
+  });
+
+  m.def("load_runtime", [](const std::string& path) { return OrtRuntime::load(path).version(); },
+        py::arg("library_path"),
+        "Load libonnxruntime from `library_path` (once per process); returns its version.");
+  m.def("runtime_loaded", &OrtRuntime::loaded);
+  m.attr("ORT_API_VERSION") = ORT_API_VERSION;
+
+  m.def("longest_side_extent",
+        [](int h, int w, int target) {
+          auto e = longest_side_extent(h, w, target);
+          return py::make_tuple(e.h, e.w);
+        },
+        py::arg("h"), py::arg("w"), py::arg("target") = kFrame);
+
+  m.def("resize_area",
+        [](const py::array& image, int out_h, int out_w) {
+          require<uint8_t>(image, "image", 2, 3);
+          if (out_h <= 0 || out_w <= 0) throw py::value_error("output size must be positive");
+          const int channels = image.ndim() == 3 ? as_int(image.shape(2), "channels") : 1;
+          std::vector<py::ssize_t> shape{out_h, out_w};
+          if (image.ndim() == 3) shape.push_back(channels);
+          py::array_t<uint8_t> out(shape);
+          const auto* src = static_cast<const uint8_t*>(image.data());
+          auto* dst = out.mutable_data();
+          const int h = as_int(image.shape(0), "height"), w = as_int(image.shape(1), "width");
+          py::gil_scoped_release release;
+          resize_area(src, h, w, channels, static_cast<int64_t>(w) * channels, dst, out_h, out_w);
+          return out;
+        },
+        py::arg("image"), py::arg("out_h"), py::arg("out_w"),
+        "cv2.resize(image, (out_w, out_h), interpolation=cv2.INTER_AREA) for uint8 images.");
+
+  m.def("prepare_encoder_input",
+        [](const py::array& image) {
+          require<uint8_t>(image, "image", 2, 3);
+          const int channels = image.ndim() == 3 ? as_int(image.shape(2), "channels") : 1;
+          if (channels != 3 && channels != 1) throw py::value_error("image must be (H, W) or (H, W, 3)");
+          py::array_t<float> out({py::ssize_t(1), py::ssize_t(3), py::ssize_t(kFrame), py::ssize_t(kFrame)});
+          const auto* src = static_cast<const uint8_t*>(image.data());
+          float* dst = out.mutable_data();
+          const int h = as_int(image.shape(0), "height"), w = as_int(image.shape(1), "width");
+          Extent e;
+          {
+            py::gil_scoped_release release;
+            std::vector<uint8_t> scratch;
+            e = prepare_encoder_input(src, h, w, channels, static_cast<int64_t>(w) * channels, dst, scratch);
+          }
+          return py::make_tuple(out, py::make_tuple(e.h, e.w));
+        },
+        py::arg("image"),
+        "Encoder input (1,3,256,256) float32 and the resized (h, w) for a uint8 image.");
+
+  m.def("box_to_frame",
+        [](double x0, double y0, double x1, double y1, int h, int w) {
+          const Box b = box_to_frame(x0, y0, x1, y1, h, w);
+          return py::make_tuple(b.x0, b.y0, b.x1, b.y1);
+        },
+        py::arg("x0"), py::arg("y0"), py::arg("x1"), py::arg("y1"), py::arg("h"), py::arg("w"));
+
+  m.def("logits_to_mask",
+        [](const py::array& logits, int resized_h, int resized_w, int h, int w) {
+          require<float>(logits, "logits", 2, 2);
+          if (logits.shape(0) != kFrame || logits.shape(1) != kFrame) {
+            throw py::value_error("logits must be (256, 256)");
+          }
+          if (resized_h < 1 || resized_h > kFrame || resized_w < 1 || resized_w > kFrame || h < 1 || w < 1) {
+            throw py::value_error("sizes out of range");
+          }
+          py::array_t<uint8_t> out({h, w});
+          const float* src = static_cast<const float*>(logits.data());
+          uint8_t* dst = out.mutable_data();
+          py::gil_scoped_release release;
+          logits_to_mask(src, Extent{resized_h, resized_w}, h, w, dst);
+          return out;
+        },
+        py::arg("logits"), py::arg("resized_h"), py::arg("resized_w"), py::arg("h"), py::arg("w"));
+
+  m.def("propagation_box",
+        [](const py::array& mask, uint8_t label_value, int margin) -> py::object {
+          require<uint8_t>(mask, "mask", 2, 2);
+          const int h = as_int(mask.shape(0), "height"), w = as_int(mask.shape(1), "width");
+          std::vector<uint8_t> scratch;
+          const auto b = propagation_box(static_cast<const uint8_t*>(mask.data()), h, w,
+                                         longest_side_extent(h, w, kFrame), label_value, margin, scratch);
+          if (!b) return py::none();
+          return py::make_tuple(b->x0, b->y0, b->x1, b->y1);
+        },
+        py::arg("mask"), py::arg("label_value"), py::arg("margin"),
+        "Prompt box (256 frame) derived from a slice mask, or None when it vanishes at 256.");
+
+  py::class_<PyModel>(m, "LiteMedSAMModel")
+      .def(py::init<const std::string&, const std::string&, int>(), py::arg("encoder"),
+           py::arg("decoder"), py::arg("threads") = 0)
+      .def("encode", &PyModel::encode, py::arg("images"))
+      .def("decode", &PyModel::decode, py::arg("embedding"), py::arg("boxes"))
+      .def("segment_2d", &PyModel::segment_2d, py::arg("image"), py::arg("boxes"), py::arg("out"))
+      .def("segment_3d", &PyModel::segment_3d, py::arg("volume"), py::arg("boxes"), py::arg("out"),
+           py::arg("margin") = 3, py::arg("max_cached") = 64);
+}

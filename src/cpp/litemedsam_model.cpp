@@ -1,0 +1,42 @@
+#include "litemedsam_model.hpp"
+
+#include <stdexcept>
+#include <vector>
+
+namespace medsam {
+namespace {
+
+void expect_names(const OnnxSession& s, const std::string& path,
+                  const std::vector<std::string>& inputs, const std::vector<std::string>& outputs) {
+  if (s.input_names() != inputs || s.output_names() != outputs) {
+    std::string got;
+    for (const auto& n : s.input_names()) got += n + " ";
+    got += "-> ";
+    for (const auto& n : s.output_names()) got += n + " ";
+    throw std::invalid_argument(path + ": unexpected model signature (" + got +
+                                "); convert the checkpoint with `medsam-fast convert`");
+  }
+}
+
+}  // namespace
+
+LiteMedSAMModel::LiteMedSAMModel(const std::string& encoder_path, const std::string& decoder_path,
+                                 const SessionSettings& settings)
+    : encoder_(encoder_path, settings), decoder_(decoder_path, settings) {
+  expect_names(encoder_, encoder_path, {"image"}, {"embeddings"});
+  expect_names(decoder_, decoder_path, {"image_embeddings", "boxes"}, {"low_res_logits"});
+}
+
+void LiteMedSAMModel::encode(const float* images, int64_t batch, float* embeddings) const {
+  encoder_.run({{const_cast<float*>(images), {batch, 3, 256, 256}}},
+               {{embeddings, {batch, 256, 64, 64}}});
+}
+
+void LiteMedSAMModel::decode(const float* embedding, const float* boxes, int64_t n,
+                             float* logits) const {
+  decoder_.run({{const_cast<float*>(embedding), {1, 256, 64, 64}},
+                {const_cast<float*>(boxes), {n, 4}}},
+               {{logits, {n, 1, 256, 256}}});
+}
+
+}  // namespace medsam

@@ -1,0 +1,28 @@
+// LiteMedSAM as two ONNX sessions: the image encoder and the box-prompted decoder.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "onnx_session.hpp"
+
+namespace medsam {
+
+constexpr int64_t kEmbeddingElements = 256 * 64 * 64;  // one (256,64,64) embedding
+constexpr int64_t kLogitElements = 256 * 256;          // one (1,256,256) low-res mask
+
+class LiteMedSAMModel {
+ public:
+  LiteMedSAMModel(const std::string& encoder_path, const std::string& decoder_path,
+                  const SessionSettings& settings);
+
+  // images (batch,3,256,256) -> embeddings (batch,256,64,64)
+  void encode(const float* images, int64_t batch, float* embeddings) const;
+  // one embedding (1,256,64,64) and n boxes (n,4) in the 256 frame -> logits (n,1,256,256)
+  void decode(const float* embedding, const float* boxes, int64_t n, float* logits) const;
+
+ private:
+  OnnxSession encoder_;
+  OnnxSession decoder_;
+};
+
+}  // namespace medsam

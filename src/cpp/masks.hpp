@@ -1,0 +1,46 @@
+// Boxes and masks between the original image and the model's 256 frame.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "resize.hpp"
+
+namespace medsam {
+
+// Four contiguous floats, so a Box (or an array of them) is a decoder's boxes input.
+struct Box {
+  float x0, y0, x1, y1;
+};
+static_assert(sizeof(Box) == 4 * sizeof(float), "Box must be four packed floats");
+
+// An image box in pixels to the 256 frame: int(v * 256 / max(h, w)) as the reference
+// does (truncation, which is floor for the non-negative coordinates of a valid box).
+Box box_to_frame(double x0, double y0, double x1, double y1, int h, int w);
+
+// Thresholds the upsampled logits of one mask at 0: crop the (256,256) logits to the
+// resized extent, bilinear to (h, w).  Writes 0/1 to `mask` (h*w) and returns the
+// number of pixels set.
+int64_t logits_to_mask(const float* logits256, Extent resized, int h, int w, uint8_t* mask);
+
+// Bounding box (inclusive) of the non-zero pixels; nullopt when there are none.
+struct PixelBox {
+  int x0, y0, x1, y1;
+};
+std::optional<PixelBox> nonzero_box(const uint8_t* mask, int h, int w);
+
+// The next slice's prompt from this slice's mask, as the reference derives it: the mask
+// drawn with value `label_value` (the reference resizes its label image, so the value
+// changes which thin structures survive), area-resized to the 256 frame, its bounding
+// box grown by `margin` and clipped to [0, 256].  nullopt when nothing survives.
+std::optional<Box> propagation_box(const uint8_t* mask, int h, int w, Extent resized,
+                                   uint8_t label_value, int margin, std::vector<uint8_t>& scratch);
+
+template <typename Label>
+void write_label(const uint8_t* mask, int64_t n, Label label, Label* out) {
+  for (int64_t i = 0; i < n; ++i) {
+    if (mask[i]) out[i] = label;
+  }
+}
+
+}  // namespace medsam

@@ -1,0 +1,131 @@
+#include "resize.hpp"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace medsam {
+namespace {
+
+// One source sample's share of a destination sample along one axis.
+struct AreaTap {
+  int dst, src;
+  double weight;
+};
+
+// OpenCV's decimation table: each destination cell covers `scale` source cells and
+// takes their overlap-weighted average; partial cells count by their covered fraction.
+std::vector<AreaTap> area_taps(int src_size, int dst_size) {
+  const double scale = static_cast<double>(src_size) / dst_size;
+  std::vector<AreaTap> taps;
+  for (int d = 0; d < dst_size; ++d) {
+    const double f1 = d * scale, f2 = f1 + scale;
+    const double cell = std::min(scale, src_size - f1);
+    int s1 = static_cast<int>(std::ceil(f1)), s2 = static_cast<int>(std::floor(f2));
+    s2 = std::min(s2, src_size - 1);
+    s1 = std::min(s1, s2);
+    // OpenCV stores the weights as float; keep that rounding.
+    if (s1 - f1 > 1e-3) taps.push_back({d, s1 - 1, static_cast<float>((s1 - f1) / cell)});
+    for (int s = s1; s < s2; ++s) taps.push_back({d, s, static_cast<float>(1.0 / cell)});
+    if (f2 - s2 > 1e-3) {
+      taps.push_back({d, s2, static_cast<float>(std::min(std::min(f2 - s2, 1.0), cell) / cell)});
+    }
+  }
+  return taps;
+}
+
+uint8_t to_uint8(double v) {
+  long r = std::lrint(v);  // round half to even, as cvRound
+  return static_cast<uint8_t>(r < 0 ? 0 : (r > 255 ? 255 : r));
+}
+
+void shrink_area(const uint8_t* src, int sh, int sw, int cn, int64_t stride, uint8_t* dst, int dh,
+                 int dw) {
+  const auto xt = area_taps(sw, dw);
+  const auto yt = area_taps(sh, dh);
+  std::vector<double> row(static_cast<size_t>(dw) * cn), acc(static_cast<size_t>(dw) * cn, 0.0);
+  size_t k = 0;
+  while (k < yt.size()) {
+    const int dy = yt[k].dst;
+    std::fill(acc.begin(), acc.end(), 0.0);
+    for (; k < yt.size() && yt[k].dst == dy; ++k) {
+      const uint8_t* s = src + yt[k].src * stride;
+      std::fill(row.begin(), row.end(), 0.0);
+      for (const AreaTap& t : xt) {
+        for (int c = 0; c < cn; ++c) row[t.dst * cn + c] += s[t.src * cn + c] * t.weight;
+      }
+      for (size_t i = 0; i < row.size(); ++i) acc[i] += row[i] * yt[k].weight;
+    }
+    uint8_t* d = dst + static_cast<int64_t>(dy) * dw * cn;
+    for (size_t i = 0; i < acc.size(); ++i) d[i] = to_uint8(acc[i]);
+  }
+}
+
+// OpenCV's INTER_AREA when enlarging: linear interpolation whose fraction is the part of
+// the destination cell that lies past the source cell boundary.
+struct LinearAreaTap {
+  int s0, s1;
+  double f;
+};
+
+std::vector<LinearAreaTap> linear_area_taps(int src_size, int dst_size) {
+  const double scale = static_cast<double>(src_size) / dst_size;
+  const double inv = static_cast<double>(dst_size) / src_size;
+  std::vector<LinearAreaTap> taps(dst_size);
+  for (int d = 0; d < dst_size; ++d) {
+    int s = static_cast<int>(std::floor(d * scale));
+    float f = static_cast<float>((d + 1) - (s + 1) * inv);
+    f = f <= 0 ? 0.f : f - std::floor(f);
+    if (s < 0) s = 0, f = 0;
+    if (s >= src_size - 1) s = src_size - 1, f = 0;
+    // OpenCV quantises the weights to 11 bits for 8-bit images.
+    double fq = std::lrint(f * 2048.0) / 2048.0;
+    taps[d] = {s, std::min(s + 1, src_size - 1), fq};
+  }
+  return taps;
+}
+
+void enlarge_area(const uint8_t* src, int sh, int sw, int cn, int64_t stride, uint8_t* dst, int dh,
+                  int dw) {
+  const auto xt = linear_area_taps(sw, dw);
+  const auto yt = linear_area_taps(sh, dh);
+  for (int y = 0; y < dh; ++y) {
+    const uint8_t* r0 = src + yt[y].s0 * stride;
+    const uint8_t* r1 = src + yt[y].s1 * stride;
+    const double fy = yt[y].f;
+    uint8_t* d = dst + static_cast<int64_t>(y) * dw * cn;
+    for (int x = 0; x < dw; ++x) {
+      const LinearAreaTap& t = xt[x];
+      for (int c = 0; c < cn; ++c) {
+        double top = r0[t.s0 * cn + c] * (1 - t.f) + r0[t.s1 * cn + c] * t.f;
+        double bottom = r1[t.s0 * cn + c] * (1 - t.f) + r1[t.s1 * cn + c] * t.f;
+        d[x * cn + c] = to_uint8(top * (1 - fy) + bottom * fy);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+Extent longest_side_extent(int h, int w, int target) {
+  if (h <= 0 || w <= 0) throw std::invalid_argument("image has an empty side");
+  const double scale = target * 1.0 / std::max(h, w);
+  // int(x + 0.5) as in the reference, for positive sizes a round-half-up.
+  int nh = static_cast<int>(h * scale + 0.5), nw = static_cast<int>(w * scale + 0.5);
+  return {std::max(nh, 1), std::max(nw, 1)};
+}
+
+void resize_area(const uint8_t* src, int sh, int sw, int channels, int64_t src_row_stride,
+                 uint8_t* dst, int dh, int dw) {
+  if (sh <= 0 || sw <= 0 || dh <= 0 || dw <= 0 || channels <= 0) {
+    throw std::invalid_argument("resize_area: sizes must be positive");
+  }
+  if (dh <= sh && dw <= sw) {
+    shrink_area(src, sh, sw, channels, src_row_stride, dst, dh, dw);
+  } else {
+    enlarge_area(src, sh, sw, channels, src_row_stride, dst, dh, dw);
+  }
+}
+
+}  // namespace medsam
