@@ -17,7 +17,7 @@ struct AreaTap {
 // OpenCV's decimation table: each destination cell covers `scale` source cells and
 // takes their overlap-weighted average; partial cells count by their covered fraction.
 std::vector<AreaTap> area_taps(int src_size, int dst_size) {
-  const double scale = static_cast<double>(src_size) / dst_size;
+  const double scale = 1.0 / (static_cast<double>(dst_size) / src_size);  // as OpenCV forms it
   std::vector<AreaTap> taps;
   for (int d = 0; d < dst_size; ++d) {
     const double f1 = d * scale, f2 = f1 + scale;
@@ -63,46 +63,61 @@ void shrink_area(const uint8_t* src, int sh, int sw, int cn, int64_t stride, uin
 }
 
 // OpenCV's INTER_AREA when enlarging: linear interpolation whose fraction is the part of
-// the destination cell that lies past the source cell boundary.
+// the destination cell that lies past the source cell boundary, in OpenCV's 8-bit fixed
+// point (11-bit weights), so results match cv2 to the grey level.
+constexpr int kCoefScale = 2048;
+
 struct LinearAreaTap {
   int s0, s1;
-  double f;
+  int w0, w1;  // fixed-point weights of s0 and s1
 };
 
 std::vector<LinearAreaTap> linear_area_taps(int src_size, int dst_size) {
-  const double scale = static_cast<double>(src_size) / dst_size;
   const double inv = static_cast<double>(dst_size) / src_size;
+  const double scale = 1.0 / inv;
   std::vector<LinearAreaTap> taps(dst_size);
   for (int d = 0; d < dst_size; ++d) {
     int s = static_cast<int>(std::floor(d * scale));
     float f = static_cast<float>((d + 1) - (s + 1) * inv);
     f = f <= 0 ? 0.f : f - std::floor(f);
-    if (s < 0) s = 0, f = 0;
-    if (s >= src_size - 1) s = src_size - 1, f = 0;
-    // OpenCV quantises the weights to 11 bits for 8-bit images.
-    double fq = std::lrint(f * 2048.0) / 2048.0;
-    taps[d] = {s, std::min(s + 1, src_size - 1), fq};
+    int s1 = s + 1;
+    if (s1 >= src_size) {  // past the last sample: OpenCV repeats it with full weight
+      s = s1 = src_size - 1;
+      f = 0.f;
+    }
+    taps[d] = {s, s1, static_cast<int>(std::lrint((1.f - f) * kCoefScale)),
+               static_cast<int>(std::lrint(f * kCoefScale))};
   }
   return taps;
+}
+
+// OpenCV's vertical pass, as its SIMD loop computes it (through 16-bit intermediates)
+// for every element of a row: this is what cv2 returns, to the grey level.
+inline uint8_t vertical_blend(int a, int b, int w0, int w1) {
+  int v = ((((a >> 4) * w0) >> 16) + (((b >> 4) * w1) >> 16) + 2) >> 2;
+  return static_cast<uint8_t>(v < 0 ? 0 : (v > 255 ? 255 : v));
 }
 
 void enlarge_area(const uint8_t* src, int sh, int sw, int cn, int64_t stride, uint8_t* dst, int dh,
                   int dw) {
   const auto xt = linear_area_taps(sw, dw);
   const auto yt = linear_area_taps(sh, dh);
-  for (int y = 0; y < dh; ++y) {
-    const uint8_t* r0 = src + yt[y].s0 * stride;
-    const uint8_t* r1 = src + yt[y].s1 * stride;
-    const double fy = yt[y].f;
-    uint8_t* d = dst + static_cast<int64_t>(y) * dw * cn;
+  const int width = dw * cn;
+  std::vector<int> h0(width), h1(width);
+  auto horizontal = [&](const uint8_t* row, std::vector<int>& out) {
     for (int x = 0; x < dw; ++x) {
       const LinearAreaTap& t = xt[x];
       for (int c = 0; c < cn; ++c) {
-        double top = r0[t.s0 * cn + c] * (1 - t.f) + r0[t.s1 * cn + c] * t.f;
-        double bottom = r1[t.s0 * cn + c] * (1 - t.f) + r1[t.s1 * cn + c] * t.f;
-        d[x * cn + c] = to_uint8(top * (1 - fy) + bottom * fy);
+        out[x * cn + c] = row[t.s0 * cn + c] * t.w0 + row[t.s1 * cn + c] * t.w1;
       }
     }
+  };
+  for (int y = 0; y < dh; ++y) {
+    const LinearAreaTap& t = yt[y];
+    horizontal(src + t.s0 * stride, h0);
+    horizontal(src + t.s1 * stride, h1);
+    uint8_t* d = dst + static_cast<int64_t>(y) * width;
+    for (int i = 0; i < width; ++i) d[i] = vertical_blend(h0[i], h1[i], t.w0, t.w1);
   }
 }
 

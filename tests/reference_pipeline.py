@@ -1,0 +1,117 @@
+"""The upstream LiteMedSAM inference loop, written plainly in torch + numpy + cv2.
+
+This is the trusted answer the C++ pipeline is checked against: the same steps as the
+challenge's baseline script (resize the longest side with INTER_AREA, min-max normalise,
+pad, encode every slice for every box, decode one box at a time, bilinear upsample,
+threshold; 3D propagation from the middle slice with the previous mask's box), with
+the z bounds inclusive as the data contract states.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+def resize_longest_side(image: np.ndarray, target: int = 256) -> np.ndarray:
+    h, w = image.shape[:2]
+    scale = target * 1.0 / max(h, w)
+    newh, neww = int(h * scale + 0.5), int(w * scale + 0.5)
+    return cv2.resize(image, (neww, newh), interpolation=cv2.INTER_AREA)
+
+
+def pad_to_256(image: np.ndarray) -> np.ndarray:
+    h, w = image.shape[:2]
+    pad = ((0, 256 - h), (0, 256 - w)) + (((0, 0),) if image.ndim == 3 else ())
+    return np.pad(image, pad)
+
+
+def encoder_input(img3c: np.ndarray) -> tuple[torch.Tensor, tuple[int, int]]:
+    img256 = resize_longest_side(img3c)
+    newh, neww = img256.shape[:2]
+    norm = (img256 - img256.min()) / np.clip(img256.max() - img256.min(), a_min=1e-8, a_max=None)
+    tensor = torch.tensor(pad_to_256(norm)).float().permute(2, 0, 1).unsqueeze(0)
+    return tensor, (newh, neww)
+
+
+def box_to_256(box, h: int, w: int) -> np.ndarray:
+    ratio = 256 / max(h, w)
+    return np.array([int(v * ratio) for v in box], dtype=np.float64)
+
+
+def box_from_previous_mask(labelled_mask: np.ndarray, margin: int) -> np.ndarray | None:
+    small = resize_longest_side(labelled_mask)
+    if small.max() == 0:
+        return None
+    small = pad_to_256(small)
+    ys, xs = np.nonzero(small > 0)
+    hh, ww = small.shape
+    return np.array([max(0, xs.min() - margin), max(0, ys.min() - margin),
+                     min(ww, xs.max() + margin), min(hh, ys.max() + margin)], dtype=np.float64)
+
+
+class TorchBaseline:
+    def __init__(self, model, margin: int = 3):
+        self.model = model
+        self.margin = margin
+        self.slices_encoded = 0
+
+    @torch.no_grad()
+    def embed(self, img3c: np.ndarray):
+        tensor, newsize = encoder_input(img3c)
+        self.slices_encoded += 1
+        return self.model.image_encoder(tensor), newsize
+
+    @torch.no_grad()
+    def logits(self, embedding, box256) -> torch.Tensor:
+        boxes = torch.as_tensor(np.asarray(box256, dtype=np.float64)[None], dtype=torch.float)
+        return self.model.decode(embedding, boxes)
+
+    @torch.no_grad()
+    def mask(self, embedding, box256, newsize, size) -> np.ndarray:
+        low = self.logits(embedding, box256)[..., :newsize[0], :newsize[1]]
+        up = F.interpolate(low, size=size, mode="bilinear", align_corners=False)
+        return (torch.sigmoid(up) > 0.5).squeeze().numpy().astype(np.uint8)
+
+    def segment_2d(self, imgs: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+        img3c = imgs if imgs.ndim == 3 else np.repeat(imgs[:, :, None], 3, axis=-1)
+        h, w = img3c.shape[:2]
+        segs = np.zeros((h, w), dtype=np.uint8)
+        embedding, newsize = self.embed(img3c)
+        for idx, box in enumerate(boxes, start=1):
+            mask = self.mask(embedding, box_to_256(box, h, w), newsize, (h, w))
+            segs[mask > 0] = idx
+        return segs
+
+    def segment_3d(self, imgs: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+        d, h, w = imgs.shape
+        segs = np.zeros(imgs.shape, dtype=np.uint8)
+        for idx, box in enumerate(boxes, start=1):
+            tmp = np.zeros(imgs.shape, dtype=np.uint8)
+            x0, y0, z0, x1, y1, z1 = (int(v) for v in box)
+            z0, z1 = max(z0, 0), min(z1, d - 1)
+            box2d = box_to_256([x0, y0, x1, y1], h, w)
+            mid = z0 + (z1 - z0) // 2
+            order = [mid] + list(range(mid + 1, z1 + 1)) + list(range(mid - 1, z0 - 1, -1))
+            for z in order:
+                embedding, newsize = self.embed(np.repeat(imgs[z][:, :, None], 3, axis=-1))
+                if z == mid:
+                    prompt = box2d
+                else:
+                    prev = tmp[z - 1] if z > mid else tmp[z + 1]
+                    prompt = box_from_previous_mask(prev, self.margin)
+                    prompt = box2d if prompt is None else prompt
+                tmp[z, self.mask(embedding, prompt, newsize, (h, w)) > 0] = idx
+            segs[tmp > 0] = idx
+        return segs
+
+
+def dice(a: np.ndarray, b: np.ndarray) -> float:
+    a, b = a.astype(bool), b.astype(bool)
+    total = a.sum() + b.sum()
+    return 1.0 if total == 0 else 2.0 * np.logical_and(a, b).sum() / total
+
+
+def per_label_dice(reference: np.ndarray, test: np.ndarray, num_labels: int) -> list[float]:
+    return [dice(reference == i, test == i) for i in range(1, num_labels + 1)]
