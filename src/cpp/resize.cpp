@@ -11,7 +11,7 @@ namespace {
 // One source sample's share of a destination sample along one axis.
 struct AreaTap {
   int dst, src;
-  double weight;
+  float weight;
 };
 
 // OpenCV's decimation table: each destination cell covers `scale` source cells and
@@ -35,30 +35,57 @@ std::vector<AreaTap> area_taps(int src_size, int dst_size) {
   return taps;
 }
 
-uint8_t to_uint8(double v) {
-  long r = std::lrint(v);  // round half to even, as cvRound
-  return static_cast<uint8_t>(r < 0 ? 0 : (r > 255 ? 255 : r));
-}
+// Callers round with std::lrint: half to even, as cvRound.
+uint8_t to_uint8(long r) { return static_cast<uint8_t>(r < 0 ? 0 : (r > 255 ? 255 : r)); }
 
+// Accumulates in float in OpenCV's order so that ties round as cv2's do.
 void shrink_area(const uint8_t* src, int sh, int sw, int cn, int64_t stride, uint8_t* dst, int dh,
                  int dw) {
   const auto xt = area_taps(sw, dw);
   const auto yt = area_taps(sh, dh);
-  std::vector<double> row(static_cast<size_t>(dw) * cn), acc(static_cast<size_t>(dw) * cn, 0.0);
+  std::vector<float> row(static_cast<size_t>(dw) * cn), acc(static_cast<size_t>(dw) * cn, 0.f);
   size_t k = 0;
   while (k < yt.size()) {
     const int dy = yt[k].dst;
-    std::fill(acc.begin(), acc.end(), 0.0);
+    std::fill(acc.begin(), acc.end(), 0.f);
     for (; k < yt.size() && yt[k].dst == dy; ++k) {
       const uint8_t* s = src + yt[k].src * stride;
-      std::fill(row.begin(), row.end(), 0.0);
+      std::fill(row.begin(), row.end(), 0.f);
       for (const AreaTap& t : xt) {
         for (int c = 0; c < cn; ++c) row[t.dst * cn + c] += s[t.src * cn + c] * t.weight;
       }
-      for (size_t i = 0; i < row.size(); ++i) acc[i] += row[i] * yt[k].weight;
+      for (size_t i = 0; i < row.size(); ++i) acc[i] += yt[k].weight * row[i];
     }
     uint8_t* d = dst + static_cast<int64_t>(dy) * dw * cn;
-    for (size_t i = 0; i < acc.size(); ++i) d[i] = to_uint8(acc[i]);
+    for (size_t i = 0; i < acc.size(); ++i) d[i] = to_uint8(std::lrint(acc[i]));
+  }
+}
+
+// OpenCV's shortcut when both scales are whole numbers: a plain block sum, rounded the
+// way cv2 rounds it (half up for 2x2 blocks, which its SIMD loop handles; otherwise the
+// float product rounded half to even).
+bool integer_scales(int sh, int sw, int dh, int dw) {
+  return sh % dh == 0 && sw % dw == 0;
+}
+
+void shrink_blocks(const uint8_t* src, int sh, int sw, int cn, int64_t stride, uint8_t* dst, int dh,
+                   int dw) {
+  const int by = sh / dh, bx = sw / dw;
+  const float inv_area = 1.f / static_cast<float>(bx * by);
+  const bool two_by_two = bx == 2 && by == 2;
+  for (int y = 0; y < dh; ++y) {
+    uint8_t* d = dst + static_cast<int64_t>(y) * dw * cn;
+    for (int x = 0; x < dw; ++x) {
+      for (int c = 0; c < cn; ++c) {
+        int sum = 0;
+        for (int j = 0; j < by; ++j) {
+          const uint8_t* row = src + static_cast<int64_t>(y * by + j) * stride;
+          for (int i = 0; i < bx; ++i) sum += row[(x * bx + i) * cn + c];
+        }
+        d[x * cn + c] = two_by_two ? static_cast<uint8_t>((sum + 2) >> 2)
+                                   : to_uint8(std::lrint(static_cast<float>(sum) * inv_area));
+      }
+    }
   }
 }
 
@@ -136,7 +163,9 @@ void resize_area(const uint8_t* src, int sh, int sw, int channels, int64_t src_r
   if (sh <= 0 || sw <= 0 || dh <= 0 || dw <= 0 || channels <= 0) {
     throw std::invalid_argument("resize_area: sizes must be positive");
   }
-  if (dh <= sh && dw <= sw) {
+  if (dh <= sh && dw <= sw && integer_scales(sh, sw, dh, dw)) {
+    shrink_blocks(src, sh, sw, channels, src_row_stride, dst, dh, dw);
+  } else if (dh <= sh && dw <= sw) {
     shrink_area(src, sh, sw, channels, src_row_stride, dst, dh, dw);
   } else {
     enlarge_area(src, sh, sw, channels, src_row_stride, dst, dh, dw);

