@@ -98,11 +98,18 @@ def check_case(imgs, boxes, name: str = "<array>", spacing=None) -> Case:
                 None if spacing is None else np.asarray(spacing, dtype=np.float64))
 
 
+ZIP_MAGIC = b"PK\x03\x04"
+
+
 def load_case(path: str | os.PathLike) -> Case:
     """Reads and checks one npz case; refuses pickled objects."""
     path = Path(path)
     name = path.name
     try:
+        with open(path, "rb") as f:
+            magic = f.read(4)
+        if magic != ZIP_MAGIC:
+            raise CaseError(name, "not a readable npz (not a zip archive)")
         with np.load(path, allow_pickle=False) as data:
             missing = [k for k in ("imgs", "boxes") if k not in data.files]
             if missing:

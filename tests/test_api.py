@@ -1,0 +1,73 @@
+"""The Python API: segment(), Segmenter, and the SamPredictor-style set_image/predict."""
+import numpy as np
+import pytest
+
+import medsam_fast
+from medsam_fast.demo import DEMO_DIR
+
+
+def test_segment_accepts_a_path_and_writes_labels_per_box(segmenter):
+    path = DEMO_DIR / "imgs" / "2DBox_MR_colin27-deepgrey.npz"
+    segs = medsam_fast.segment(path, threads=2)
+    with np.load(path) as data:
+        assert segs.shape == data["imgs"].shape[:2]
+        assert set(np.unique(segs)) <= set(range(len(data["boxes"]) + 1))
+        assert len(np.unique(segs)) == len(data["boxes"]) + 1
+
+
+def test_later_boxes_win_overlaps(segmenter, colin):
+    case = colin.case_2d(80)
+    box = case["boxes"][0]
+    segs = segmenter.segment_2d(case["imgs"], np.stack([box, box]))
+    assert not np.any(segs == 1) and np.any(segs == 2)
+
+
+def test_predict_after_set_image_matches_segment_2d(segmenter, colin):
+    case = colin.case_2d(80)
+    segs = segmenter.segment_2d(case["imgs"], case["boxes"])
+    segmenter.set_image(case["imgs"])
+    masks = segmenter.predict(case["boxes"])
+    assert masks.shape == (len(case["boxes"]),) + segs.shape
+    rebuilt = np.zeros_like(segs)
+    for i, m in enumerate(masks, start=1):
+        rebuilt[m] = i
+    np.testing.assert_array_equal(rebuilt, segs)
+    assert segmenter.embedding.shape == (1, 256, 64, 64)
+
+
+def test_more_than_255_boxes_get_uint16_labels(segmenter, rng):
+    image = rng.integers(0, 256, (300, 400, 3), dtype=np.uint8)
+    x0 = rng.integers(0, 380, 260)
+    y0 = rng.integers(0, 280, 260)
+    boxes = np.stack([x0, y0, x0 + 15, y0 + 15], axis=1)
+    segs = segmenter.segment_2d(image, boxes)
+    assert segs.dtype == np.uint16 and segs.max() > 255
+    assert segmenter.last_stats["masks_decoded"] == 260
+    assert segmenter.last_stats["decoder_runs"] == 5  # batches of at most 64 boxes
+
+
+def test_no_boxes_gives_an_empty_segmentation(segmenter):
+    segs = segmenter.segment_2d(np.zeros((30, 30, 3), np.uint8), np.zeros((0, 4)))
+    assert segs.shape == (30, 30) and not segs.any()
+
+
+def test_3d_box_reaching_past_the_volume_is_clipped_to_it(segmenter, colin):
+    case = colin.case_3d((75, 76))
+    boxes = case["boxes"].copy()
+    boxes[0, 5] = 10_000
+    segs = segmenter.segment_3d(case["imgs"], boxes)
+    assert segs.shape == case["imgs"].shape
+
+
+def test_core_refuses_wrong_dtypes_without_crashing(segmenter):
+    with pytest.raises(TypeError, match="uint8"):
+        segmenter.model.segment_2d(np.zeros((10, 10), np.float32), np.zeros((1, 4)),
+                                   np.zeros((10, 10), np.uint8))
+    with pytest.raises(ValueError, match="shape"):
+        segmenter.model.encode(np.zeros((1, 3, 128, 128), np.float32))
+    with pytest.raises(ValueError, match="out has the wrong shape"):
+        segmenter.model.segment_3d(np.zeros((2, 10, 10), np.uint8), np.zeros((1, 6)),
+                                   np.zeros((2, 10, 9), np.uint8))
+    with pytest.raises(ValueError, match="z1 < z0|outside"):
+        segmenter.model.segment_3d(np.zeros((2, 10, 10), np.uint8),
+                                   np.array([[0, 0, 5, 5, 5, 9.0]]), np.zeros((2, 10, 10), np.uint8))

@@ -1,0 +1,86 @@
+"""Reading and checking challenge npz files: every problem names the file."""
+import numpy as np
+import pytest
+
+from medsam_fast.cases import CaseError, label_dtype, load_case, write_npz_atomic
+
+
+def save(tmp_path, name, **arrays):
+    path = tmp_path / name
+    np.savez(path, **arrays)
+    return path
+
+
+def img2d():
+    return np.zeros((40, 50, 3), dtype=np.uint8)
+
+
+def test_a_good_3d_case_loads_with_spacing(tmp_path):
+    path = save(tmp_path, "3DBox_CT_ok.npz", imgs=np.zeros((4, 30, 40), np.uint8),
+                boxes=np.array([[1, 2, 0, 10, 20, 3]]), spacing=np.array([2.0, 1.0, 1.0]))
+    case = load_case(path)
+    assert case.is_3d and case.modality == "CT" and case.boxes.dtype == np.float64
+    assert case.spacing.tolist() == [2.0, 1.0, 1.0]
+
+
+@pytest.mark.parametrize("arrays,problem", [
+    ({"boxes": np.array([[1, 2, 3, 4]])}, "missing key"),
+    ({"imgs": img2d()}, "missing key"),
+    ({"imgs": img2d().astype(np.float32), "boxes": np.array([[1, 2, 3, 4]])}, "must be uint8"),
+    ({"imgs": img2d().astype(bool), "boxes": np.array([[1, 2, 3, 4]])}, "must be uint8"),
+    ({"imgs": np.zeros((40, 50, 4), np.uint8), "boxes": np.array([[1, 2, 3, 4]])}, "(H, W, 3)"),
+    ({"imgs": img2d(), "boxes": np.array([[1, 2, 3]])}, "shape (N, 4)"),
+    ({"imgs": img2d(), "boxes": np.array([[1, 2, np.nan, 4]])}, "NaN"),
+    ({"imgs": img2d(), "boxes": np.array([[10, 2, 3, 4]])}, "inverted"),
+    ({"imgs": img2d(), "boxes": np.array([[60, 45, 70, 48]])}, "outside the image"),
+    ({"imgs": img2d(), "boxes": np.array([["a", "b", "c", "d"]])}, "numeric"),
+])
+def test_bad_2d_cases_get_a_specific_error_naming_the_file(tmp_path, arrays, problem):
+    path = save(tmp_path, "2DBox_US_bad.npz", **arrays)
+    with pytest.raises(CaseError) as err:
+        load_case(path)
+    assert "2DBox_US_bad.npz" in str(err.value) and problem in str(err.value)
+
+
+def test_3d_box_with_z_inverted_is_refused(tmp_path):
+    path = save(tmp_path, "3DBox_MR_bad.npz", imgs=np.zeros((4, 30, 40), np.uint8),
+                boxes=np.array([[1, 2, 3, 10, 20, 1]]))
+    with pytest.raises(CaseError, match="inverted"):
+        load_case(path)
+
+
+def test_3d_name_with_2d_arrays_is_refused(tmp_path):
+    path = save(tmp_path, "3DBox_MR_bad.npz", imgs=img2d(), boxes=np.array([[1, 2, 3, 4]]))
+    with pytest.raises(CaseError, match="3D case needs boxes"):
+        load_case(path)
+
+
+def test_pickled_objects_are_refused_not_unpickled(tmp_path):
+    path = tmp_path / "2DBox_X_pickle.npz"
+    np.savez(path, imgs=np.array([{"a": 1}], dtype=object), boxes=np.array([[1, 2, 3, 4]]))
+    with pytest.raises(CaseError, match="pickled"):
+        load_case(path)
+
+
+def test_truncated_and_foreign_files_are_reported(tmp_path):
+    good = save(tmp_path, "2DBox_US_ok.npz", imgs=img2d(), boxes=np.array([[1, 2, 3, 4]]))
+    truncated = tmp_path / "2DBox_US_truncated.npz"
+    truncated.write_bytes(good.read_bytes()[:100])
+    text = tmp_path / "2DBox_US_text.npz"
+    text.write_text("not an npz")
+    for path in (truncated, text):
+        with pytest.raises(CaseError, match="not a readable npz") as err:
+            load_case(path)
+        assert path.name in str(err.value)
+
+
+def test_labels_widen_to_uint16_above_255_boxes():
+    assert label_dtype(255) == np.uint8
+    assert label_dtype(256) == np.uint16
+
+
+def test_atomic_write_leaves_no_temporary_file(tmp_path):
+    write_npz_atomic(tmp_path / "out.npz", segs=np.ones((3, 3), np.uint8))
+    assert [p.name for p in tmp_path.iterdir()] == ["out.npz"]
+    with np.load(tmp_path / "out.npz") as data:
+        assert data.files == ["segs"]

@@ -1,0 +1,49 @@
+"""The medsam-fast command line: batches survive bad cases and leave no partial output."""
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+
+from medsam_fast.cli import main
+from medsam_fast.demo import DEMO_DIR
+
+
+def test_help_documents_every_segment_option():
+    result = subprocess.run([sys.executable, "-m", "medsam_fast.cli", "segment", "--help"],
+                            capture_output=True, text=True)
+    for option in ("--input", "--output", "--threads", "--margin", "--max-cached", "--model-dir",
+                   "--quiet"):
+        assert option in result.stdout
+
+
+def test_a_batch_with_bad_cases_finishes_the_good_ones_and_fails(tmp_path, segmenter, capsys):
+    imgs, segs = tmp_path / "imgs", tmp_path / "segs"
+    imgs.mkdir()
+    good = "2DBox_MR_colin27-deepgrey.npz"
+    shutil.copy(DEMO_DIR / "imgs" / good, imgs / good)
+    np.savez(imgs / "2DBox_US_nokeys.npz", pixels=np.zeros((4, 4), np.uint8))
+    (imgs / "3DBox_CT_corrupt.npz").write_bytes(b"PK\x03\x04 broken")
+    (imgs / "notes.txt").write_text("ignored")
+    code = main(["segment", "-i", str(imgs), "-o", str(segs), "--threads", "2"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "2 of 3 cases failed" in err
+    assert "2DBox_US_nokeys.npz: missing key" in err and "3DBox_CT_corrupt.npz" in err
+    assert sorted(p.name for p in segs.iterdir()) == sorted(["efficiency.csv", good])
+    lines = (segs / "efficiency.csv").read_text().splitlines()
+    assert lines[0] == "case,time" and lines[1].startswith(good + ",")
+    with np.load(segs / good) as out, np.load(imgs / good) as inp:
+        assert out.files == ["segs"] and out["segs"].shape == inp["imgs"].shape[:2]
+
+
+def test_a_clean_batch_exits_zero(tmp_path, segmenter):
+    imgs = tmp_path / "imgs"
+    imgs.mkdir()
+    shutil.copy(DEMO_DIR / "imgs" / "2DBox_MR_colin27-deepgrey.npz", imgs)
+    assert main(["segment", "-i", str(imgs), "-o", str(tmp_path / "out"), "--quiet"]) == 0
+
+
+def test_a_missing_input_folder_is_a_usage_error(tmp_path, capsys):
+    assert main(["segment", "-i", str(tmp_path / "nope"), "-o", str(tmp_path / "o")]) == 2
+    assert "nope: not a folder" in capsys.readouterr().err

@@ -1,0 +1,60 @@
+"""Checkpoint conversion: the manifest, the ONNX shapes, and the missing-extra message."""
+import builtins
+import json
+
+import numpy as np
+import pytest
+
+from medsam_fast import _core
+from medsam_fast.convert import export
+
+
+@pytest.fixture(scope="module")
+def converted(tmp_path_factory):
+    out = tmp_path_factory.mktemp("models") / "litemedsam"
+    export.convert_litemedsam(out, log=lambda msg: None)
+    return out
+
+
+def test_conversion_writes_the_pair_and_a_manifest(converted):
+    manifest = json.loads((converted / "manifest.json").read_text())
+    checkpoint = export.find_bundled_checkpoint()
+    assert manifest["checkpoint_sha256"] == export.sha256(checkpoint)
+    assert manifest["opset"] == export.OPSET
+    assert manifest["decoder"]["outputs"]["low_res_logits"] == ["boxes", 1, 256, 256]
+    assert sorted(p.name for p in converted.iterdir()) == sorted(
+        [export.ENCODER_FILE, export.DECODER_FILE, export.MANIFEST_FILE])
+    assert not [p for p in converted.parent.iterdir() if p.name.startswith(".")]
+
+
+def test_converted_models_take_dynamic_batches_and_box_counts(converted):
+    model = _core.LiteMedSAMModel(str(converted / export.ENCODER_FILE),
+                                  str(converted / export.DECODER_FILE), 2)
+    images = np.zeros((2, 3, 256, 256), np.float32)
+    assert model.encode(images).shape == (2, 256, 64, 64)
+    embedding = np.zeros((1, 256, 64, 64), np.float32)
+    boxes = np.array([[0, 0, 10, 10]] * 5, np.float32)
+    assert model.decode(embedding, boxes).shape == (5, 1, 256, 256)
+
+
+def test_missing_torch_names_the_convert_extra(monkeypatch, tmp_path):
+    real_import = builtins.__import__
+
+    def no_torch(name, *args, **kwargs):
+        if name == "torch" or name.startswith("torch."):
+            raise ImportError("No module named 'torch'", name="torch")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_torch)
+    with pytest.raises(export.ConversionUnavailable, match=r"medsam-fast\[convert\]"):
+        export.convert_litemedsam(tmp_path / "m")
+
+
+def test_a_file_that_is_not_a_litemedsam_checkpoint_is_refused(tmp_path):
+    import torch
+
+    bogus = tmp_path / "other.pth"
+    torch.save({"layer.weight": torch.zeros(3)}, bogus)
+    with pytest.raises(ValueError, match="not a LiteMedSAM checkpoint"):
+        export.convert_litemedsam(tmp_path / "m", checkpoint=bogus)
+    assert not (tmp_path / "m").exists()
