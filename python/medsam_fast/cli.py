@@ -54,6 +54,23 @@ def cmd_convert(args) -> int:
     return 0
 
 
+def cmd_evaluate(args) -> int:
+    from .evaluation import evaluate_folder, write_reports
+
+    scores = evaluate_folder(args.segs, args.gts, tolerance=args.tolerance, threads=args.threads,
+                             spacing_order=args.spacing_order, log=_log(args))
+    summary_path, table = write_reports(scores, args.output)
+    print(table)
+    print(f"per-case metrics in {args.output}, summary in {summary_path}")
+    failures = [s for s in scores if s.status != "ok"]
+    if failures:
+        print(f"{len(failures)} of {len(scores)} cases failed:", file=sys.stderr)
+        for s in failures:
+            print(f"  {s.case}: {s.status}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_demo(args) -> int:
     from .demo import run_demo
 
@@ -85,6 +102,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=None,
                    help="output folder (default: $MEDSAM_FAST_HOME/models/litemedsam)")
     p.set_defaults(func=cmd_convert)
+
+    p = sub.add_parser("evaluate", help="score segmentations with the challenge's DSC and NSD",
+                       description="Score every ground truth in GTS_DIR (key 'gts', 3D with "
+                                   "'spacing') against the same-named prediction in SEGS_DIR "
+                                   "(key 'segs'). NSD is computed only where the case DSC > 0.2, "
+                                   "as the challenge does. Writes a per-case CSV (case, modality, "
+                                   "dsc, nsd, time from SEGS_DIR/efficiency.csv, status) and a "
+                                   "per-modality summary beside it. Missing or unreadable "
+                                   "predictions count as failures (score 0) and set exit code 1.")
+    p.add_argument("-s", "--segs", type=Path, required=True, help="folder of predicted npz")
+    p.add_argument("-g", "--gts", type=Path, required=True, help="folder of ground-truth npz")
+    p.add_argument("-o", "--output", type=Path, default=Path("metrics.csv"),
+                   help="per-case CSV (default metrics.csv)")
+    p.add_argument("--tolerance", type=float, default=2.0,
+                   help="NSD tolerance in mm (pixels in 2D), default 2")
+    p.add_argument("--spacing-order", choices=["array", "reversed"], default="array",
+                   help="apply 'spacing' to the array axes in order (the challenge's rule, "
+                        "default) or reversed (for (x,y,z) spacing with (z,y,x) arrays)")
+    p.add_argument("--threads", type=int, default=0, help="threads (default: all cores)")
+    p.add_argument("--quiet", action="store_true", help="print only failures and the summary")
+    p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("demo", help="segment the bundled real MRI demo cases",
                        description="Segment the bundled demo cases (Colin27 T1 MRI, AAL labels) "

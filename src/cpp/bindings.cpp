@@ -4,9 +4,12 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "masks.hpp"
+#include "metrics.hpp"
 #include "preprocess.hpp"
 #include "resize.hpp"
 #include "segment.hpp"
@@ -88,6 +91,54 @@ void require_labels(const py::array& out, const std::vector<py::ssize_t>& shape)
   if (std::vector<py::ssize_t>(out.shape(), out.shape() + out.ndim()) != shape) {
     throw py::value_error("out has the wrong shape");
   }
+}
+
+LabelVolume label_volume(const py::array& a, const char* name) {
+  if (a.ndim() != 3) throw py::value_error(std::string(name) + " must be 3-dimensional here");
+  const char kind = a.dtype().kind();
+  if (kind != 'u' && kind != 'i') throw py::type_error(std::string(name) + " must hold integer labels");
+  if (!(a.flags() & py::array::c_style)) throw py::value_error(std::string(name) + " must be C-contiguous");
+  const int size = static_cast<int>(a.itemsize());
+  if (size != 1 && size != 2 && size != 4 && size != 8) throw py::type_error("unsupported label width");
+  return {a.data(), size, {a.shape(0), a.shape(1), a.shape(2)}};
+}
+
+py::dict evaluate_labels(const py::array& gt, const py::array& seg, const std::vector<int64_t>& labels,
+                         const std::array<double, 3>& spacing, const std::vector<double>& table,
+                         double tolerance, int threads, bool nsd) {
+  const LabelVolume g = label_volume(gt, "gt"), s = label_volume(seg, "seg");
+  if (g.shape != s.shape) throw py::value_error("gt and seg have different shapes");
+  if (table.size() != 256) throw py::value_error("the surface area table must have 256 entries");
+  for (double v : spacing) {
+    if (!(v > 0) || !std::isfinite(v)) throw py::value_error("spacing must be positive and finite");
+  }
+  if (!(tolerance >= 0)) throw py::value_error("tolerance must be >= 0");
+  int64_t max_label = 0;
+  for (int64_t l : labels) {
+    if (l < 1) throw py::value_error("labels must be >= 1");
+    max_label = std::max(max_label, l);
+  }
+  std::array<double, 256> areas;
+  std::copy(table.begin(), table.end(), areas.begin());
+  std::vector<LabelCounts> counts;
+  std::vector<double> nsd_values;
+  {
+    py::gil_scoped_release release;
+    counts = count_labels(g, s, max_label);
+    if (nsd) nsd_values = surface_dice_labels(g, s, labels, counts, spacing, areas, tolerance, threads);
+  }
+  py::list gt_count, seg_count, both;
+  for (int64_t l : labels) {
+    gt_count.append(counts[l].gt);
+    seg_count.append(counts[l].seg);
+    both.append(counts[l].both);
+  }
+  py::dict out;
+  out["gt"] = gt_count;
+  out["seg"] = seg_count;
+  out["both"] = both;
+  out["nsd"] = py::cast(nsd_values);
+  return out;
 }
 
 class PyModel {
@@ -275,6 +326,11 @@ PYBIND11_MODULE(_core, m) {
         },
         py::arg("mask"), py::arg("label_value"), py::arg("margin"),
         "Prompt box (256 frame) derived from a slice mask, or None when it vanishes at 256.");
+
+  m.def("evaluate_labels", &evaluate_labels, py::arg("gt"), py::arg("seg"), py::arg("labels"),
+        py::arg("spacing"), py::arg("area_table"), py::arg("tolerance"), py::arg("threads"),
+        py::arg("nsd") = true,
+        "Voxel counts (gt, seg, both) and, with nsd, the surface Dice of each label.");
 
   py::class_<PyModel>(m, "LiteMedSAMModel")
       .def(py::init<const std::string&, const std::string&, int>(), py::arg("encoder"),
