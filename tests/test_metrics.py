@@ -35,6 +35,18 @@ def test_nsd_equals_surface_distance_on_random_shapes(rng, surface_distance):
         assert ours == pytest.approx(expected, abs=1e-6)
 
 
+def test_nsd_with_a_large_tolerance_uses_the_distance_transform_and_still_agrees(rng, surface_distance):
+    # 40 mm at 0.5 mm spacing spans far more grid offsets than the neighbour search takes.
+    for _ in range(5):
+        gt, seg = blob(rng, (30, 40, 35), sigma=3), blob(rng, (30, 40, 35), sigma=3)
+        seg = np.roll(seg, 12, axis=1)
+        spacing = (0.5, 0.6, 0.55)
+        for tolerance in (4.0, 40.0):
+            ours = metrics.nsd(gt, seg, spacing, tolerance).per_label[1]
+            expected = reference_nsd(surface_distance, gt, seg, spacing, tolerance)
+            assert ours == pytest.approx(expected, abs=1e-6)
+
+
 @pytest.mark.parametrize("spacing", [(1.0, 1.0, 1.0), (2.5, 0.9, 0.7)])
 def test_nsd_equals_surface_distance_on_perturbed_atlas_labels(colin, surface_distance, spacing):
     _, atlas = colin.load()
