@@ -63,3 +63,16 @@ def test_logits_to_mask_matches_torch_bilinear_threshold(resized, size, rng):
     # Only pixels whose logit is within float rounding of 0 may fall either way.
     assert np.all(np.abs(up[differ]) < 1e-5)
     assert differ.mean() < 1e-3
+
+
+@pytest.mark.parametrize("resized,size", [((171, 256), (2000, 3000)), ((256, 128), (100, 50))])
+def test_mask_upsampled_only_near_positive_logits_equals_full_upsampling(resized, size, rng):
+    logits = np.full((256, 256), -4.0, np.float32)
+    for _ in range(3):
+        y, x = rng.integers(0, resized[0] - 6), rng.integers(0, resized[1] - 6)
+        logits[y:y + 5, x:x + 4] = rng.uniform(0.1, 3.0)
+    logits[resized[0] - 1, resized[1] - 1] = 1.0  # a positive logit on the crop's corner
+    ours = _core.logits_to_mask(logits, *resized, *size)
+    up = F.interpolate(torch.from_numpy(logits)[None, None, :resized[0], :resized[1]], size=size,
+                       mode="bilinear", align_corners=False)[0, 0].numpy()
+    np.testing.assert_array_equal(ours.astype(bool), up > 0)

@@ -13,9 +13,52 @@ Box box_to_frame(double x0, double y0, double x1, double y1, int h, int w) {
   return {f(x0), f(y0), f(x1), f(y1)};
 }
 
+namespace {
+
+// Output rows (or columns) whose bilinear taps can reach source rows [lo, hi]: a tap reads
+// rows i0 and i0 + 1 with i0 = floor(scale * (o + 0.5) - 0.5), so outside this range every
+// tap lands on non-positive logits and the interpolated value cannot exceed 0.
+std::pair<int, int> reachable(int lo, int hi, int in_size, int out_size) {
+  const float scale = static_cast<float>(in_size) / static_cast<float>(out_size);
+  int first = out_size, last = -1;
+  // Monotone in o: find the first and last output index whose taps touch [lo, hi].
+  for (int o = 0; o < out_size; ++o) {
+    const detail::LinearTap t = detail::linear_tap(o, in_size, scale);
+    if (t.i1 >= lo && t.i0 <= hi) {
+      first = o;
+      break;
+    }
+  }
+  for (int o = out_size - 1; o >= first; --o) {
+    const detail::LinearTap t = detail::linear_tap(o, in_size, scale);
+    if (t.i1 >= lo && t.i0 <= hi) {
+      last = o;
+      break;
+    }
+  }
+  return {first, last + 1};
+}
+
+}  // namespace
+
 int64_t logits_to_mask(const float* logits256, Extent resized, int h, int w, uint8_t* mask) {
+  std::fill(mask, mask + static_cast<int64_t>(h) * w, 0);
+  // Only the neighbourhood of the positive logits can hold the mask: upsample just there.
+  int y_lo = resized.h, y_hi = -1, x_lo = resized.w, x_hi = -1;
+  for (int y = 0; y < resized.h; ++y) {
+    const float* row = logits256 + static_cast<int64_t>(y) * kFrame;
+    for (int x = 0; x < resized.w; ++x) {
+      if (row[x] > 0.f) {
+        y_lo = std::min(y_lo, y), y_hi = std::max(y_hi, y);
+        x_lo = std::min(x_lo, x), x_hi = std::max(x_hi, x);
+      }
+    }
+  }
+  if (y_hi < 0) return 0;
+  const auto [y0, y1] = reachable(y_lo, y_hi, resized.h, h);
+  const auto [x0, x1] = reachable(x_lo, x_hi, resized.w, w);
   int64_t set = 0;
-  bilinear_resize(logits256, resized.h, resized.w, kFrame, h, w, 0, h, 0, w,
+  bilinear_resize(logits256, resized.h, resized.w, kFrame, h, w, y0, y1, x0, x1,
                   [&](int y, int x, float v) {
                     const uint8_t on = v > 0.f;
                     mask[static_cast<int64_t>(y) * w + x] = on;
