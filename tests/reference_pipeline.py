@@ -51,33 +51,35 @@ def box_from_previous_mask(labelled_mask: np.ndarray, margin: int) -> np.ndarray
                      min(ww, xs.max() + margin), min(hh, ys.max() + margin)], dtype=np.float64)
 
 
-class TorchBaseline:
-    def __init__(self, model, margin: int = 3):
-        self.model = model
+class BaselinePipeline:
+    """The upstream loop over pluggable model calls.
+
+    ``encode(x)``: x (1,3,256,256) float32 numpy -> an embedding (any type ``decode`` takes);
+    ``decode(embedding, box256)``: box (4,) -> low-res logits (1,1,256,256) as torch or numpy.
+    """
+
+    def __init__(self, encode, decode, margin: int = 3):
+        self.encode = encode
+        self.decode = decode
         self.margin = margin
         self.slices_encoded = 0
 
-    @torch.no_grad()
     def embed(self, img3c: np.ndarray):
         tensor, newsize = encoder_input(img3c)
         self.slices_encoded += 1
-        return self.model.image_encoder(tensor), newsize
-
-    @torch.no_grad()
-    def logits(self, embedding, box256) -> torch.Tensor:
-        boxes = torch.as_tensor(np.asarray(box256, dtype=np.float64)[None], dtype=torch.float)
-        return self.model.decode(embedding, boxes)
+        return self.encode(tensor), newsize
 
     @torch.no_grad()
     def mask(self, embedding, box256, newsize, size) -> np.ndarray:
-        low = self.logits(embedding, box256)[..., :newsize[0], :newsize[1]]
+        low = torch.as_tensor(self.decode(embedding, np.asarray(box256, dtype=np.float64)))
+        low = low[..., :newsize[0], :newsize[1]]
         up = F.interpolate(low, size=size, mode="bilinear", align_corners=False)
         return (torch.sigmoid(up) > 0.5).squeeze().numpy().astype(np.uint8)
 
     def segment_2d(self, imgs: np.ndarray, boxes: np.ndarray) -> np.ndarray:
         img3c = imgs if imgs.ndim == 3 else np.repeat(imgs[:, :, None], 3, axis=-1)
         h, w = img3c.shape[:2]
-        segs = np.zeros((h, w), dtype=np.uint8)
+        segs = np.zeros((h, w), dtype=np.uint16 if len(boxes) > 255 else np.uint8)
         embedding, newsize = self.embed(img3c)
         for idx, box in enumerate(boxes, start=1):
             mask = self.mask(embedding, box_to_256(box, h, w), newsize, (h, w))
@@ -105,6 +107,41 @@ class TorchBaseline:
                 tmp[z, self.mask(embedding, prompt, newsize, (h, w)) > 0] = idx
             segs[tmp > 0] = idx
         return segs
+
+
+def TorchBaseline(model, margin: int = 3) -> BaselinePipeline:
+    """The upstream baseline with the torch model (the conversion-time definition)."""
+
+    @torch.no_grad()
+    def encode(tensor):
+        return model.image_encoder(tensor)
+
+    @torch.no_grad()
+    def decode(embedding, box256):
+        boxes = torch.as_tensor(box256[None], dtype=torch.float)
+        return model.decode(embedding, boxes)
+
+    return BaselinePipeline(encode, decode, margin)
+
+
+def OnnxBaseline(encoder_path, decoder_path, threads: int, margin: int = 3) -> BaselinePipeline:
+    """The same loop on ONNX Runtime's Python API, as the challenge's Python entries ran it."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    encoder = ort.InferenceSession(str(encoder_path), options, providers=["CPUExecutionProvider"])
+    decoder = ort.InferenceSession(str(decoder_path), options, providers=["CPUExecutionProvider"])
+
+    def encode(tensor):
+        return encoder.run(None, {"image": np.ascontiguousarray(tensor.numpy())})[0]
+
+    def decode(embedding, box256):
+        boxes = np.asarray(box256, dtype=np.float32)[None]
+        return decoder.run(None, {"image_embeddings": embedding, "boxes": boxes})[0]
+
+    return BaselinePipeline(encode, decode, margin)
 
 
 def dice(a: np.ndarray, b: np.ndarray) -> float:

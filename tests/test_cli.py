@@ -13,7 +13,7 @@ def test_help_documents_every_segment_option():
     result = subprocess.run([sys.executable, "-m", "medsam_fast.cli", "segment", "--help"],
                             capture_output=True, text=True)
     for option in ("--input", "--output", "--threads", "--margin", "--max-cached", "--model-dir",
-                   "--quiet"):
+                   "--quiet", "--profile"):
         assert option in result.stdout
 
 
@@ -37,11 +37,17 @@ def test_a_batch_with_bad_cases_finishes_the_good_ones_and_fails(tmp_path, segme
         assert out.files == ["segs"] and out["segs"].shape == inp["imgs"].shape[:2]
 
 
-def test_a_clean_batch_exits_zero(tmp_path, segmenter):
+def test_a_clean_batch_exits_zero_and_profiles_its_stages(tmp_path, segmenter, capsys):
     imgs = tmp_path / "imgs"
     imgs.mkdir()
     shutil.copy(DEMO_DIR / "imgs" / "2DBox_MR_colin27-deepgrey.npz", imgs)
-    assert main(["segment", "-i", str(imgs), "-o", str(tmp_path / "out"), "--quiet"]) == 0
+    assert main(["segment", "-i", str(imgs), "-o", str(tmp_path / "out"), "--quiet",
+                 "--profile"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["case", "load", "preprocess", "encode", "decode", "postprocess",
+                                "write", "total"]
+    encode = float(lines[1].split()[3])
+    assert lines[1].startswith("2DBox_MR_colin27-deepgrey.npz") and encode > 0
 
 
 def test_a_missing_input_folder_is_a_usage_error(tmp_path, capsys):

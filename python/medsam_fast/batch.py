@@ -11,10 +11,14 @@ from pathlib import Path
 from .cases import CaseError, load_case, write_npz_atomic
 
 
+STAGES = ("load", "preprocess", "encode", "decode", "postprocess", "write")
+
+
 @dataclass
 class BatchResult:
     times: dict[str, float] = field(default_factory=dict)     # case -> seconds
     failures: dict[str, str] = field(default_factory=dict)    # case -> message
+    stages: dict[str, dict[str, float]] = field(default_factory=dict)  # case -> stage -> s
 
     @property
     def ok(self) -> bool:
@@ -41,14 +45,22 @@ def segment_folder(segmenter, input_dir, output_dir, log=print) -> BatchResult:
         started = time.perf_counter()
         try:
             case = load_case(path)
+            loaded = time.perf_counter()
             segs = segmenter.segment(case)
+            segmented = time.perf_counter()
             write_npz_atomic(output_dir / path.name, segs=segs)
         except (CaseError, ValueError, TypeError, RuntimeError, MemoryError, OSError) as exc:
             message = str(exc) if isinstance(exc, CaseError) else f"{path.name}: {exc}"
             result.failures[path.name] = message
             log(f"FAILED {message}")
             continue
-        result.times[path.name] = time.perf_counter() - started
+        finished = time.perf_counter()
+        result.times[path.name] = finished - started
+        stats = getattr(segmenter, "last_stats", {}) or {}
+        result.stages[path.name] = {
+            "load": loaded - started, "write": finished - segmented,
+            **{stage: float(stats.get(f"{stage}_seconds", 0.0))
+               for stage in ("preprocess", "encode", "decode", "postprocess")}}
         log(f"{path.name}: {result.times[path.name]:.2f} s")
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -57,3 +69,16 @@ def segment_folder(segmenter, input_dir, output_dir, log=print) -> BatchResult:
         writer.writerow([name, f"{seconds:.4f}"])
     write_text_atomic(output_dir / "efficiency.csv", buffer.getvalue())
     return result
+
+
+def profile_table(result: BatchResult) -> str:
+    """Seconds per stage for each case and in total (what --profile prints)."""
+    rows = [["case", *STAGES, "total"]]
+    totals = dict.fromkeys(STAGES, 0.0)
+    for name, stages in result.stages.items():
+        for stage in STAGES:
+            totals[stage] += stages[stage]
+        rows.append([name, *(f"{stages[s]:.3f}" for s in STAGES), f"{result.times[name]:.3f}"])
+    rows.append(["all", *(f"{totals[s]:.3f}" for s in STAGES), f"{sum(result.times.values()):.3f}"])
+    width = max(len(r[0]) for r in rows) + 2
+    return "\n".join(r[0].ljust(width) + "".join(c.rjust(12) for c in r[1:]) for r in rows)

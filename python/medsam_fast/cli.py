@@ -34,9 +34,11 @@ def _log(args):
 
 
 def cmd_segment(args) -> int:
-    from .batch import segment_folder
+    from .batch import profile_table, segment_folder
 
     result = segment_folder(_segmenter(args), args.input, args.output, log=_log(args))
+    if args.profile:
+        print(profile_table(result))
     if result.failures:
         print(f"{len(result.failures)} of {len(result.failures) + len(result.times)} cases failed:",
               file=sys.stderr)
@@ -90,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "any case failed.")
     p.add_argument("-i", "--input", type=Path, required=True, help="folder of input .npz cases")
     p.add_argument("-o", "--output", type=Path, required=True, help="folder for the segmentations")
+    p.add_argument("--profile", action="store_true",
+                   help="print seconds per stage (load, preprocess, encode, decode, "
+                        "postprocess, write) for each case")
     _add_model_options(p)
     p.set_defaults(func=cmd_segment)
 
