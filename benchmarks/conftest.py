@@ -12,7 +12,8 @@ THREADS = 2
 def segmenter():
     from medsam_fast import Segmenter
 
-    return Segmenter(threads=THREADS)
+    # The upstream baseline's rule, which the reference pipelines implement.
+    return Segmenter(strategy="baseline", threads=THREADS)
 
 
 @pytest.fixture(scope="session")

@@ -56,8 +56,8 @@ def test_a_tiny_embedding_cache_re_encodes_but_gives_the_same_segmentation(cases
     from medsam_fast import Segmenter
 
     case = cases["pallidum"]
-    roomy = Segmenter(threads=2)
-    tight = Segmenter(threads=2, max_cached_embeddings=1)
+    roomy = Segmenter(strategy="baseline", threads=2)
+    tight = Segmenter(strategy="baseline", threads=2, max_cached_embeddings=1)
     a, b = roomy.segment(case), tight.segment(case)
     np.testing.assert_array_equal(a, b)
     assert tight.last_stats["peak_cached_embeddings"] == 1

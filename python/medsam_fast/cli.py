@@ -9,9 +9,13 @@ from pathlib import Path
 def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threads", type=int, default=0,
                    help="ONNX Runtime intra-op threads (default 0: one per physical core)")
-    p.add_argument("--margin", type=int, default=3,
-                   help="3D propagation: px (256 frame) added around the previous slice's "
-                        "mask box (default 3, the upstream baseline's)")
+    p.add_argument("--strategy", default="seed",
+                   help="per-modality routing: 'seed' (default; CT/MR propagate with a 7 px "
+                        "margin, PET three views with a vote, other 3D the box on every "
+                        "slice), 'baseline' (upstream LiteMedSAM: every 3D modality "
+                        "propagates, 3 px), or a TOML file (see `medsam-fast strategies`)")
+    p.add_argument("--margin", type=int, default=None,
+                   help="override every 3D propagation margin (px in the 256 frame)")
     p.add_argument("--max-cached", type=int, default=64,
                    help="3D: slice embeddings (4 MiB each) kept at once (default 64)")
     p.add_argument("--model-dir", type=Path, default=None,
@@ -23,7 +27,7 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
 def _segmenter(args):
     from .segmenter import Segmenter
 
-    return Segmenter(threads=args.threads, margin=args.margin,
+    return Segmenter(strategy=args.strategy, threads=args.threads, margin=args.margin,
                      max_cached_embeddings=args.max_cached, model_dir=args.model_dir,
                      log=_log(args))
 
@@ -70,6 +74,15 @@ def cmd_evaluate(args) -> int:
         for s in failures:
             print(f"  {s.case}: {s.status}", file=sys.stderr)
         return 1
+    return 0
+
+
+def cmd_strategies(args) -> int:
+    from .strategies import load_table
+
+    table = load_table(args.strategy)
+    print(f"strategy table '{table.name}':")
+    print(table.describe())
     return 0
 
 
@@ -128,6 +141,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=0, help="threads (default: all cores)")
     p.add_argument("--quiet", action="store_true", help="print only failures and the summary")
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("strategies", help="print a strategy table",
+                       description="Print which model and 3D strategy each modality gets. A "
+                                   "TOML table has a [default] section and [modality.NAME] "
+                                   "sections with keys model ('litemedsam' or a folder with a "
+                                   "converted ONNX pair), mode_3d (propagate, box_every_slice, "
+                                   "three_view) and margin; modality sections inherit unset "
+                                   "keys from [default].")
+    p.add_argument("--strategy", default="seed", help="seed, baseline or a TOML file")
+    p.set_defaults(func=cmd_strategies)
 
     p = sub.add_parser("demo", help="segment the bundled real MRI demo cases",
                        description="Segment the bundled demo cases (Colin27 T1 MRI, AAL labels) "

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -9,62 +10,102 @@ import numpy as np
 from . import _core, runtime
 from .cases import Case, check_case, label_dtype, load_case
 from .models import litemedsam_files
+from .strategies import BUNDLED_MODEL, Strategy, load_table
 
 
 class Segmenter:
-    """LiteMedSAM box-prompted segmentation of 2D images and 3D volumes.
+    """Box-prompted segmentation of 2D images and 3D volumes, routed by modality.
 
-    Create once and reuse: the sessions are created here and every call reuses them.
+    Create once and reuse: ONNX sessions are created on first need and kept.
 
+    ``strategy``: ``"seed"`` (default: the seed entry's per-modality routing),
+    ``"baseline"`` (the upstream LiteMedSAM rule), a TOML file, a dict, or a
+    StrategyTable; see ``medsam_fast.strategies``.
     ``threads``: intra-op threads for ONNX Runtime (0: one per physical core).
-    ``margin``: px (256 frame) added around the previous slice's mask box in 3D.
+    ``margin``: when given, overrides every propagation margin of the table.
     ``max_cached_embeddings``: slice embeddings (4 MiB each) kept while a volume runs.
-    ``model_dir``: a folder with ``litemedsam_encoder.onnx`` and ``litemedsam_decoder.onnx``;
-    by default the bundled checkpoint's conversion, made on first use.
+    ``model_dir``: a folder with ``litemedsam_encoder.onnx`` and ``litemedsam_decoder.onnx``
+    to use as the bundled model; by default the bundled checkpoint's conversion.
     """
 
-    def __init__(self, threads: int = 0, margin: int = 3, max_cached_embeddings: int = 64,
-                 model_dir: str | os.PathLike | None = None, log=print):
+    def __init__(self, strategy="seed", threads: int = 0, margin: int | None = None,
+                 max_cached_embeddings: int = 64, model_dir: str | os.PathLike | None = None,
+                 log=print):
         if threads < 0:
             raise ValueError("threads must be >= 0")
         runtime.ensure_loaded()
-        self.files = litemedsam_files(model_dir, log=log)
-        self.model = _core.LiteMedSAMModel(str(self.files.encoder), str(self.files.decoder), threads)
+        self.table = load_table(strategy)
         self.threads = threads
         self.margin = margin
         self.max_cached_embeddings = max_cached_embeddings
+        self._model_dir = model_dir
+        self._log = log
+        self._models: dict[str, _core.LiteMedSAMModel] = {}
+        self.files = litemedsam_files(model_dir, log=log)
+        self.model = self._load_model(BUNDLED_MODEL)
         self.last_stats: dict = {}
         self._embedding = None
 
+    def _load_model(self, name: str):
+        if name not in self._models:
+            files = self.files if name == BUNDLED_MODEL else litemedsam_files(name, log=self._log)
+            self._models[name] = _core.LiteMedSAMModel(str(files.encoder), str(files.decoder),
+                                                       self.threads)
+        return self._models[name]
+
+    def strategy_for(self, modality: str | None) -> Strategy:
+        chosen = self.table.for_modality(modality)
+        return chosen if self.margin is None else replace(chosen, margin=self.margin)
+
     # ---------------------------------------------------------------- whole cases
-    def segment(self, case) -> np.ndarray:
-        """``case``: an npz path, a dict with ``imgs`` and ``boxes``, or a Case."""
+    def segment(self, case, modality: str | None = None) -> np.ndarray:
+        """``case``: an npz path, a dict with ``imgs`` and ``boxes`` (and optionally
+        ``name``/``modality``), or a Case.  The modality comes from ``modality``, else the
+        dict's ``modality``, else the challenge file name."""
         if isinstance(case, (str, os.PathLike)):
             case = load_case(case)
         elif isinstance(case, dict):
+            modality = modality or case.get("modality")
             case = check_case(case["imgs"], case["boxes"], case.get("name", "<array>"),
                               case.get("spacing"))
         elif not isinstance(case, Case):
             raise TypeError("case must be a path, a dict with imgs/boxes, or a Case")
+        modality = modality or case.modality
         if case.is_3d:
-            return self.segment_3d(case.imgs, case.boxes)
-        return self.segment_2d(case.imgs, case.boxes)
+            return self.segment_3d(case.imgs, case.boxes, modality)
+        return self.segment_2d(case.imgs, case.boxes, modality)
 
-    def segment_2d(self, image: np.ndarray, boxes) -> np.ndarray:
+    def segment_2d(self, image: np.ndarray, boxes, modality: str | None = None) -> np.ndarray:
         """image (H,W,3) or (H,W) uint8, boxes (N,4) -> labels (H,W)."""
         case = check_case(image, boxes, "<2D image>")
+        strategy = self.strategy_for(modality)
         segs = np.zeros(case.imgs.shape[:2], dtype=label_dtype(len(case.boxes)))
+        stats = {}
         if len(case.boxes):
-            self.last_stats = self.model.segment_2d(case.imgs, case.boxes, segs)
+            stats = self._load_model(strategy.model).segment_2d(case.imgs, case.boxes, segs)
+        self.last_stats = {**stats, "modality": modality, "model": strategy.model, "strategy": "box"}
         return segs
 
-    def segment_3d(self, volume: np.ndarray, boxes) -> np.ndarray:
-        """volume (D,H,W) uint8, boxes (N,6) -> labels (D,H,W)."""
+    def segment_3d(self, volume: np.ndarray, boxes, modality: str | None = None) -> np.ndarray:
+        """volume (D,H,W) uint8, boxes (N,6) -> labels (D,H,W), with the modality's strategy."""
         case = check_case(volume, boxes, "3D<volume>")
+        strategy = self.strategy_for(modality)
+        model = self._load_model(strategy.model)
         segs = np.zeros(case.imgs.shape, dtype=label_dtype(len(case.boxes)))
-        if len(case.boxes):
-            self.last_stats = self.model.segment_3d(case.imgs, case.boxes, segs, self.margin,
-                                                    self.max_cached_embeddings)
+        stats = {}
+        if len(case.boxes) and strategy.mode_3d == "propagate":
+            stats = model.segment_3d(case.imgs, case.boxes, segs, strategy.margin,
+                                     self.max_cached_embeddings)
+        elif len(case.boxes) and strategy.mode_3d == "box_every_slice":
+            stats = model.segment_slices(case.imgs, case.boxes, segs, 0)
+        elif len(case.boxes):
+            views = [np.zeros_like(segs) for _ in range(3)]
+            per_view = [model.segment_slices(case.imgs, case.boxes, views[axis], axis)
+                        for axis in range(3)]
+            _core.majority_vote(*views, segs)
+            stats = {k: sum(v[k] for v in per_view) for k in per_view[0]}
+        self.last_stats = {**stats, "modality": modality, "model": strategy.model,
+                           "strategy": strategy.mode_3d, "margin": strategy.margin}
         return segs
 
     # ------------------------------------------------ SamPredictor-style interface
@@ -96,9 +137,10 @@ class Segmenter:
 _default: dict[tuple, Segmenter] = {}
 
 
-def segment(case, threads: int = 0, margin: int = 3, model_dir=None) -> np.ndarray:
+def segment(case, strategy: str = "seed", threads: int = 0, model_dir=None,
+            modality: str | None = None) -> np.ndarray:
     """Segments one case (npz path, dict or Case) with a process-wide Segmenter."""
-    key = (threads, margin, None if model_dir is None else str(Path(model_dir)))
+    key = (str(strategy), threads, None if model_dir is None else str(Path(model_dir)))
     if key not in _default:
-        _default[key] = Segmenter(threads=threads, margin=margin, model_dir=model_dir)
-    return _default[key].segment(case)
+        _default[key] = Segmenter(strategy=strategy, threads=threads, model_dir=model_dir)
+    return _default[key].segment(case, modality)

@@ -13,6 +13,7 @@
 #include "preprocess.hpp"
 #include "resize.hpp"
 #include "segment.hpp"
+#include "slice_strategies.hpp"
 
 namespace py = pybind11;
 using namespace medsam;
@@ -71,6 +72,14 @@ void dispatch_2d(const LiteMedSAMModel& m, const Image2D& img, const double* b, 
   auto* p = static_cast<Label*>(out.mutable_data());
   py::gil_scoped_release release;
   segment_2d<Label>(m, img, b, n, p, st);
+}
+
+template <typename Label>
+void dispatch_slices(const LiteMedSAMModel& m, const Volume3D& vol, const double* b, int64_t n,
+                     int axis, py::array& out, SegmentStats& st) {
+  auto* p = static_cast<Label*>(out.mutable_data());
+  py::gil_scoped_release release;
+  segment_box_every_slice<Label>(m, vol, b, n, axis, p, st);
 }
 
 template <typename Label>
@@ -218,9 +227,37 @@ class PyModel {
     return stats_dict(stats);
   }
 
+  py::dict segment_slices(const py::array& volume, const py::array& boxes, py::array& out, int axis) {
+    require<uint8_t>(volume, "volume", 3, 3);
+    require_boxes(boxes, 6);
+    require_labels(out, {volume.shape(0), volume.shape(1), volume.shape(2)});
+    if (axis < 0 || axis > 2) throw py::value_error("axis must be 0, 1 or 2");
+    const Volume3D vol{static_cast<const uint8_t*>(volume.data()), as_int(volume.shape(0), "depth"),
+                       as_int(volume.shape(1), "height"), as_int(volume.shape(2), "width")};
+    SegmentStats stats;
+    const auto* b = static_cast<const double*>(boxes.data());
+    if (out.dtype().is(py::dtype::of<uint8_t>())) {
+      dispatch_slices<uint8_t>(model_, vol, b, boxes.shape(0), axis, out, stats);
+    } else {
+      dispatch_slices<uint16_t>(model_, vol, b, boxes.shape(0), axis, out, stats);
+    }
+    return stats_dict(stats);
+  }
+
  private:
   LiteMedSAMModel model_;
 };
+
+template <typename Label>
+void vote(const py::array& a, const py::array& b, const py::array& c, py::array& out) {
+  const auto* pa = static_cast<const Label*>(a.data());
+  const auto* pb = static_cast<const Label*>(b.data());
+  const auto* pc = static_cast<const Label*>(c.data());
+  auto* po = static_cast<Label*>(out.mutable_data());
+  const int64_t n = a.size();
+  py::gil_scoped_release release;
+  majority_vote<Label>(pa, pb, pc, n, po);
+}
 
 }  // namespace
 
@@ -332,12 +369,35 @@ PYBIND11_MODULE(_core, m) {
         py::arg("nsd") = true,
         "Voxel counts (gt, seg, both) and, with nsd, the surface Dice of each label.");
 
+  m.def("majority_vote",
+        [](const py::array& a, const py::array& b, const py::array& c, py::array& out) {
+          std::vector<py::ssize_t> shape(a.shape(), a.shape() + a.ndim());
+          for (const py::array* v : {&b, &c}) {
+            if (!v->dtype().is(a.dtype()) || !(v->flags() & py::array::c_style) ||
+                std::vector<py::ssize_t>(v->shape(), v->shape() + v->ndim()) != shape) {
+              throw py::value_error("the three label volumes must share dtype, shape and be C-contiguous");
+            }
+          }
+          if (!(a.flags() & py::array::c_style)) throw py::value_error("labels must be C-contiguous");
+          require_labels(out, shape);
+          if (!out.dtype().is(a.dtype())) throw py::type_error("out must have the labels' dtype");
+          if (a.dtype().is(py::dtype::of<uint8_t>())) {
+            vote<uint8_t>(a, b, c, out);
+          } else {
+            vote<uint16_t>(a, b, c, out);
+          }
+        },
+        py::arg("a"), py::arg("b"), py::arg("c"), py::arg("out"),
+        "Per-voxel majority of three label volumes; the smallest label where all differ.");
+
   py::class_<PyModel>(m, "LiteMedSAMModel")
       .def(py::init<const std::string&, const std::string&, int>(), py::arg("encoder"),
            py::arg("decoder"), py::arg("threads") = 0)
       .def("encode", &PyModel::encode, py::arg("images"))
       .def("decode", &PyModel::decode, py::arg("embedding"), py::arg("boxes"))
       .def("segment_2d", &PyModel::segment_2d, py::arg("image"), py::arg("boxes"), py::arg("out"))
+      .def("segment_slices", &PyModel::segment_slices, py::arg("volume"), py::arg("boxes"),
+           py::arg("out"), py::arg("axis") = 0)
       .def("segment_3d", &PyModel::segment_3d, py::arg("volume"), py::arg("boxes"), py::arg("out"),
            py::arg("margin") = 3, py::arg("max_cached") = 64);
 }

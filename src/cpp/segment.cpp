@@ -1,43 +1,17 @@
 #include "segment.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <stdexcept>
 #include <string>
 
+#include "batch_decode.hpp"
 #include "embedding_cache.hpp"
+#include "segment_common.hpp"
 #include "masks.hpp"
 #include "preprocess.hpp"
 
 namespace medsam {
-namespace {
-
-// Adds the wall time of its scope to a counter.
-class ScopedTimer {
- public:
-  explicit ScopedTimer(double& total) : total_(total), start_(std::chrono::steady_clock::now()) {}
-  ~ScopedTimer() {
-    total_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  }
-
- private:
-  double& total_;
-  std::chrono::steady_clock::time_point start_;
-};
-
-// Decoder calls hold at most this many boxes, bounding the logits buffer to 16 MiB.
-constexpr int64_t kDecodeBatch = 64;
-
-void check_box_values(const double* box, int count, int64_t index) {
-  for (int k = 0; k < count; ++k) {
-    if (!std::isfinite(box[k])) {
-      throw std::invalid_argument("box " + std::to_string(index) + " has a non-finite coordinate");
-    }
-  }
-}
-
-}  // namespace
 
 template <typename Label>
 void segment_2d(const LiteMedSAMModel& model, const Image2D& image, const double* boxes, int64_t n,
@@ -58,49 +32,19 @@ void segment_2d(const LiteMedSAMModel& model, const Image2D& image, const double
     stats.slices_encoded += 1;
   }
   const int64_t pixels = static_cast<int64_t>(image.h) * image.w;
-  std::vector<uint8_t> mask(pixels);
-  std::vector<float> frame_boxes, logits;
-  for (int64_t first = 0; first < n; first += kDecodeBatch) {
-    const int64_t count = std::min(kDecodeBatch, n - first);
-    frame_boxes.resize(4 * count);
-    logits.resize(count * kLogitElements);
-    for (int64_t i = 0; i < count; ++i) {
-      const double* b = boxes + 4 * (first + i);
-      const Box fb = box_to_frame(b[0], b[1], b[2], b[3], image.h, image.w);
-      std::copy_n(&fb.x0, 4, frame_boxes.data() + 4 * i);
-    }
-    {
-      ScopedTimer t(stats.decode_seconds);
-      model.decode(embedding.data(), frame_boxes.data(), count, logits.data());
-      stats.decoder_runs += 1;
-      stats.masks_decoded += count;
-    }
-    ScopedTimer t(stats.postprocess_seconds);
-    for (int64_t i = 0; i < count; ++i) {
-      logits_to_mask(logits.data() + i * kLogitElements, resized, image.h, image.w, mask.data());
-      write_label(mask.data(), pixels, static_cast<Label>(first + i + 1), segs);
-    }
+  std::vector<Box> frame_boxes;
+  for (int64_t i = 0; i < n; ++i) {
+    const double* b = boxes + 4 * i;
+    frame_boxes.push_back(box_to_frame(b[0], b[1], b[2], b[3], image.h, image.w));
   }
+  decode_boxes(model, embedding.data(), frame_boxes, resized, image.h, image.w, stats,
+               [&](size_t i, const uint8_t* mask) {
+                 ScopedTimer t(stats.postprocess_seconds);
+                 write_label(mask, pixels, static_cast<Label>(i + 1), segs);
+               });
 }
 
 namespace {
-
-struct SliceRange {
-  int z0, z1, mid;
-};
-
-SliceRange slice_range(const double* box, int depth, int64_t index) {
-  const int z0 = static_cast<int>(std::max(0.0, box[2]));
-  const int z1 = static_cast<int>(std::min<double>(depth - 1, box[5]));
-  if (box[5] < box[2]) {
-    throw std::invalid_argument("box " + std::to_string(index) + " has z1 < z0");
-  }
-  if (z0 > z1) {
-    throw std::invalid_argument("box " + std::to_string(index) + " lies outside the volume's " +
-                                std::to_string(depth) + " slices");
-  }
-  return {z0, z1, z0 + (z1 - z0) / 2};
-}
 
 // Propagates one box through its slices, writing `label` where its masks are set.
 template <typename Label>
@@ -118,11 +62,11 @@ class BoxPropagation {
     const uint8_t drawn_value = static_cast<uint8_t>(std::min<int64_t>(label, 255));
     segment_slice(range.mid, original, label, segs);
     std::copy(mask_.begin(), mask_.end(), mid_mask_.begin());
-    for (int z = range.mid + 1; z <= range.z1; ++z) {
+    for (int z = range.mid + 1; z <= range.last; ++z) {
       segment_slice(z, next_prompt(original, drawn_value), label, segs);
     }
     std::copy(mid_mask_.begin(), mid_mask_.end(), mask_.begin());
-    for (int z = range.mid - 1; z >= range.z0; --z) {
+    for (int z = range.mid - 1; z >= range.first; --z) {
       segment_slice(z, next_prompt(original, drawn_value), label, segs);
     }
   }
@@ -168,8 +112,8 @@ void segment_3d(const LiteMedSAMModel& model, const Volume3D& volume, const doub
   std::vector<int> remaining_uses(volume.d, 0);
   for (int64_t i = 0; i < n; ++i) {
     check_box_values(boxes + 6 * i, 6, i);
-    ranges.push_back(slice_range(boxes + 6 * i, volume.d, i));
-    for (int z = ranges.back().z0; z <= ranges.back().z1; ++z) ++remaining_uses[z];
+    ranges.push_back(slice_range(boxes[6 * i + 2], boxes[6 * i + 5], volume.d, i));
+    for (int z = ranges.back().first; z <= ranges.back().last; ++z) ++remaining_uses[z];
   }
   const int64_t pixels = static_cast<int64_t>(volume.h) * volume.w;
   std::vector<float> input(kInputElements);
@@ -188,7 +132,7 @@ void segment_3d(const LiteMedSAMModel& model, const Volume3D& volume, const doub
   BoxPropagation<Label> propagation(model, volume, resized, cache, settings, stats);
   for (int64_t i = 0; i < n; ++i) {
     propagation.run(boxes + 6 * i, ranges[i], static_cast<Label>(i + 1), segs);
-    for (int z = ranges[i].z0; z <= ranges[i].z1; ++z) {
+    for (int z = ranges[i].first; z <= ranges[i].last; ++z) {
       if (--remaining_uses[z] == 0) cache.release(z);
     }
   }

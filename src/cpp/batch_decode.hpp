@@ -1,0 +1,19 @@
+// Decoding many boxes on one encoded image: batched decoder calls, masks in box order.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "litemedsam_model.hpp"
+#include "masks.hpp"
+#include "segment.hpp"
+
+namespace medsam {
+
+// Decodes `boxes` (256 frame) against `embedding` and calls emit(i, mask) for box i in
+// order, mask being (h, w) 0/1 upsampled from the resized extent.
+void decode_boxes(const LiteMedSAMModel& model, const float* embedding, const std::vector<Box>& boxes,
+                  Extent resized, int h, int w, SegmentStats& stats,
+                  const std::function<void(size_t, const uint8_t*)>& emit);
+
+}  // namespace medsam
