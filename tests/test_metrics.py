@@ -124,3 +124,11 @@ def test_bad_inputs_raise_clear_errors():
         metrics.dsc(np.zeros((3, 3), np.float32), np.zeros((3, 3), np.float32))
     with pytest.raises(ValueError, match="spacing must be positive"):
         metrics.nsd(np.ones((3, 3, 3), np.uint8), np.ones((3, 3, 3), np.uint8), (1, 0, 1))
+
+
+def test_big_endian_labels_score_like_native_ones(rng):
+    gt = rng.integers(0, 3, (6, 7, 8)).astype(np.int16)
+    seg = rng.integers(0, 3, (6, 7, 8)).astype(np.int16)
+    assert metrics.nsd(gt.astype(">i2"), seg.astype(">i2"), (1, 1, 1)).per_label == \
+        metrics.nsd(gt, seg, (1, 1, 1)).per_label
+    assert metrics.dsc(gt.astype(">i2"), seg).per_label == metrics.dsc(gt, seg).per_label

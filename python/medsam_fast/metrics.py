@@ -82,6 +82,8 @@ def _as_volumes(gt, seg, spacing, spacing_order):
 
     def ready(a):
         a = a.view(np.uint8) if a.dtype == np.bool_ else a
+        if not a.dtype.isnative:  # the core reads native byte order
+            a = a.astype(a.dtype.newbyteorder("="))
         return np.ascontiguousarray(a)
 
     return ready(gt), ready(seg), spacing

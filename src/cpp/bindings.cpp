@@ -8,6 +8,7 @@
 #include <cmath>
 #include <string>
 
+#include "intensity.hpp"
 #include "masks.hpp"
 #include "metrics.hpp"
 #include "preprocess.hpp"
@@ -22,7 +23,7 @@ namespace {
 
 template <typename T>
 void require(const py::array& a, const char* name, int min_rank, int max_rank) {
-  if (!py::isinstance<py::array_t<T>>(a) || !a.dtype().is(py::dtype::of<T>())) {
+  if (!py::isinstance<py::array_t<T>>(a) || !a.dtype().equal(py::dtype::of<T>())) {
     throw py::type_error(std::string(name) + " must be a numpy array of " +
                          py::str(py::dtype::of<T>()).cast<std::string>() + ", got " +
                          py::str(a.dtype()).cast<std::string>());
@@ -91,8 +92,8 @@ void dispatch_3d(const LiteMedSAMModel& m, const Volume3D& vol, const double* b,
 }
 
 void require_labels(const py::array& out, const std::vector<py::ssize_t>& shape) {
-  const bool u8 = out.dtype().is(py::dtype::of<uint8_t>());
-  const bool u16 = out.dtype().is(py::dtype::of<uint16_t>());
+  const bool u8 = out.dtype().equal(py::dtype::of<uint8_t>());
+  const bool u16 = out.dtype().equal(py::dtype::of<uint16_t>());
   if (!u8 && !u16) throw py::type_error("out must be uint8 or uint16");
   if (!(out.flags() & py::array::c_style) || !out.writeable()) {
     throw py::value_error("out must be a writeable C-contiguous array");
@@ -150,6 +151,19 @@ py::dict evaluate_labels(const py::array& gt, const py::array& seg, const std::v
   return out;
 }
 
+// Calls f with the typed data pointer of a numeric volume we prepare intensities for.
+template <typename F>
+auto with_intensity_type(const py::array& a, F&& f) {
+  if (a.dtype().equal(py::dtype::of<uint8_t>())) return f(static_cast<const uint8_t*>(a.data()));
+  if (a.dtype().equal(py::dtype::of<int16_t>())) return f(static_cast<const int16_t*>(a.data()));
+  if (a.dtype().equal(py::dtype::of<uint16_t>())) return f(static_cast<const uint16_t*>(a.data()));
+  if (a.dtype().equal(py::dtype::of<int32_t>())) return f(static_cast<const int32_t*>(a.data()));
+  if (a.dtype().equal(py::dtype::of<float>())) return f(static_cast<const float*>(a.data()));
+  if (a.dtype().equal(py::dtype::of<double>())) return f(static_cast<const double*>(a.data()));
+  throw py::type_error("volume must be uint8, int16, uint16, int32, float32 or float64, got " +
+                       py::str(a.dtype()).cast<std::string>());
+}
+
 class PyModel {
  public:
   PyModel(const std::string& encoder, const std::string& decoder, int threads)
@@ -199,7 +213,7 @@ class PyModel {
                       as_int(image.shape(1), "width"), image.ndim() == 3 ? 3 : 1};
     SegmentStats stats;
     const auto* b = static_cast<const double*>(boxes.data());
-    if (out.dtype().is(py::dtype::of<uint8_t>())) {
+    if (out.dtype().equal(py::dtype::of<uint8_t>())) {
       dispatch_2d<uint8_t>(model_, img, b, boxes.shape(0), out, stats);
     } else {
       dispatch_2d<uint16_t>(model_, img, b, boxes.shape(0), out, stats);
@@ -219,7 +233,7 @@ class PyModel {
     PropagationSettings settings{margin, static_cast<size_t>(max_cached)};
     SegmentStats stats;
     const auto* b = static_cast<const double*>(boxes.data());
-    if (out.dtype().is(py::dtype::of<uint8_t>())) {
+    if (out.dtype().equal(py::dtype::of<uint8_t>())) {
       dispatch_3d<uint8_t>(model_, vol, b, boxes.shape(0), settings, out, stats);
     } else {
       dispatch_3d<uint16_t>(model_, vol, b, boxes.shape(0), settings, out, stats);
@@ -236,7 +250,7 @@ class PyModel {
                        as_int(volume.shape(1), "height"), as_int(volume.shape(2), "width")};
     SegmentStats stats;
     const auto* b = static_cast<const double*>(boxes.data());
-    if (out.dtype().is(py::dtype::of<uint8_t>())) {
+    if (out.dtype().equal(py::dtype::of<uint8_t>())) {
       dispatch_slices<uint8_t>(model_, vol, b, boxes.shape(0), axis, out, stats);
     } else {
       dispatch_slices<uint16_t>(model_, vol, b, boxes.shape(0), axis, out, stats);
@@ -373,15 +387,15 @@ PYBIND11_MODULE(_core, m) {
         [](const py::array& a, const py::array& b, const py::array& c, py::array& out) {
           std::vector<py::ssize_t> shape(a.shape(), a.shape() + a.ndim());
           for (const py::array* v : {&b, &c}) {
-            if (!v->dtype().is(a.dtype()) || !(v->flags() & py::array::c_style) ||
+            if (!v->dtype().equal(a.dtype()) || !(v->flags() & py::array::c_style) ||
                 std::vector<py::ssize_t>(v->shape(), v->shape() + v->ndim()) != shape) {
               throw py::value_error("the three label volumes must share dtype, shape and be C-contiguous");
             }
           }
           if (!(a.flags() & py::array::c_style)) throw py::value_error("labels must be C-contiguous");
           require_labels(out, shape);
-          if (!out.dtype().is(a.dtype())) throw py::type_error("out must have the labels' dtype");
-          if (a.dtype().is(py::dtype::of<uint8_t>())) {
+          if (!out.dtype().equal(a.dtype())) throw py::type_error("out must have the labels' dtype");
+          if (a.dtype().equal(py::dtype::of<uint8_t>())) {
             vote<uint8_t>(a, b, c, out);
           } else {
             vote<uint16_t>(a, b, c, out);
@@ -389,6 +403,36 @@ PYBIND11_MODULE(_core, m) {
         },
         py::arg("a"), py::arg("b"), py::arg("c"), py::arg("out"),
         "Per-voxel majority of three label volumes; the smallest label where all differ.");
+
+  m.def("window_to_uint8",
+        [](const py::array& volume, double lo, double hi, bool zero_stays_zero) {
+          if (!(volume.flags() & py::array::c_style)) throw py::value_error("volume must be C-contiguous");
+          if (!(lo <= hi)) throw py::value_error("window: lo must not exceed hi");
+          py::array_t<uint8_t> out(std::vector<py::ssize_t>(volume.shape(), volume.shape() + volume.ndim()));
+          uint8_t* o = out.mutable_data();
+          const int64_t n = volume.size();
+          with_intensity_type(volume, [&](auto* p) {
+            py::gil_scoped_release release;
+            window_to_uint8(p, n, lo, hi, zero_stays_zero, o);
+            return 0;
+          });
+          return out;
+        },
+        py::arg("volume"), py::arg("lo"), py::arg("hi"), py::arg("zero_stays_zero") = false);
+  m.def("nonzero_percentiles",
+        [](const py::array& volume, double p_lo, double p_hi) -> py::object {
+          if (!(volume.flags() & py::array::c_style)) throw py::value_error("volume must be C-contiguous");
+          if (!(0 <= p_lo && p_lo <= p_hi && p_hi <= 100)) throw py::value_error("percentiles must satisfy 0 <= lo <= hi <= 100");
+          double lo = 0, hi = 0;
+          const int64_t n = volume.size();
+          const bool found = with_intensity_type(volume, [&](auto* p) {
+            py::gil_scoped_release release;
+            return nonzero_percentiles(p, n, p_lo, p_hi, lo, hi);
+          });
+          if (!found) return py::none();
+          return py::make_tuple(lo, hi);
+        },
+        py::arg("volume"), py::arg("p_lo"), py::arg("p_hi"));
 
   py::class_<PyModel>(m, "LiteMedSAMModel")
       .def(py::init<const std::string&, const std::string&, int>(), py::arg("encoder"),
