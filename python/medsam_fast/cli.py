@@ -77,6 +77,37 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def cmd_segment_volume(args) -> int:
+    import numpy as np
+
+    from . import intensity
+    from .cases import CaseError, check_case, write_npz_atomic
+    from .volumes import is_nifti, load_boxes, load_volume, save_labels_like
+
+    try:
+        volume = load_volume(args.image)
+        boxes = load_boxes(args.boxes)
+        if args.no_prepare:
+            if volume.array.dtype != np.uint8:
+                raise CaseError(volume.source.name, f"--no-prepare needs uint8 voxels, got {volume.array.dtype}")
+            imgs = volume.array
+        else:
+            imgs = intensity.prepare(volume.array, args.modality, window=args.window,
+                                     level=args.level, width=args.width)
+        case = check_case(imgs, boxes, f"3DBox_{args.modality or 'unknown'}_{volume.source.name}")
+    except CaseError as exc:
+        print(f"medsam-fast: error: {exc}", file=sys.stderr)
+        return 1
+    segmenter = _segmenter(args)
+    segs = segmenter.segment_3d(case.imgs, case.boxes, modality=args.modality)
+    if is_nifti(args.output):
+        save_labels_like(volume, segs, args.output)
+    else:
+        write_npz_atomic(args.output, segs=segs)
+    _log(args)(f"{args.output}: {int(segs.max())} labels, strategy {segmenter.last_stats['strategy']}")
+    return 0
+
+
 def cmd_strategies(args) -> int:
     from .strategies import load_table
 
@@ -141,6 +172,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=0, help="threads (default: all cores)")
     p.add_argument("--quiet", action="store_true", help="print only failures and the summary")
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("segment-volume", help="segment one NIfTI volume with boxes from a file",
+                       description="Segment a NIfTI volume (.nii/.nii.gz) with boxes from a JSON "
+                                   "or CSV file, given in the file's voxel indices as [x0, y0, "
+                                   "z0, x1, y1, z1] = [i0, j0, k0, i1, j1, k1], inclusive. "
+                                   "Intensities are prepared as the challenge did (CT: window; "
+                                   "others: non-zero 0.5-99.5 percentiles) unless --no-prepare. "
+                                   "A .nii/.nii.gz output keeps the input's affine and header.")
+    p.add_argument("image", type=Path, help="NIfTI volume")
+    p.add_argument("--boxes", type=Path, required=True, help="JSON or CSV box file")
+    p.add_argument("-o", "--output", type=Path, required=True, help="labels: .nii.gz, .nii or .npz")
+    p.add_argument("--modality", default=None, help="CT, MR, PET, ... (routes the strategy and "
+                                                     "chooses CT windowing)")
+    p.add_argument("--window", default="soft_tissue",
+                   help="CT window preset: soft_tissue, lung, bone, brain, liver")
+    p.add_argument("--level", type=float, default=None, help="CT window level (HU), overrides --window")
+    p.add_argument("--width", type=float, default=None, help="CT window width (HU), overrides --window")
+    p.add_argument("--no-prepare", action="store_true", help="voxels are already prepared uint8")
+    _add_model_options(p)
+    p.set_defaults(func=cmd_segment_volume)
 
     p = sub.add_parser("strategies", help="print a strategy table",
                        description="Print which model and 3D strategy each modality gets. A "
