@@ -13,8 +13,7 @@ import pytest
 
 from cases import CASES
 from reference_pipeline import OnnxBaseline
-
-THREADS = 2
+from shared_fixtures import THREADS
 _results = {}
 
 

@@ -30,3 +30,10 @@ CASES = {
     "2d-deepgrey-6": lambda: colin27.case_2d(80),
     "2d-microscopy-113": microscopy_many_boxes,
 }
+
+# Small enough to run the torch baseline on (bench_cases.py).
+TORCH_CASES = {
+    "2d-deepgrey": lambda: colin27.case_2d(80),
+    "3d-thalamus": lambda: colin27.case_3d((77, 78)),
+    "3d-pallidum": lambda: colin27.case_3d((75, 76)),
+}
