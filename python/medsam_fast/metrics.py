@@ -89,9 +89,17 @@ def _as_volumes(gt, seg, spacing, spacing_order):
     return ready(gt), ready(seg), spacing
 
 
+# Label ids scored by default run 1..gt.max(); a map holding larger ids is refused rather
+# than scored label by label through millions of absent ids.
+MAX_LABEL_ID = 1_000_000
+
+
 def _labels(gt, labels):
     if labels is None:
         top = int(gt.max()) if gt.size else 0
+        if top > MAX_LABEL_ID:
+            raise ValueError(f"gt holds label {top}; label ids above {MAX_LABEL_ID} are not "
+                             "supported (pass labels= to score chosen ids)")
         return list(range(1, top + 1))
     return [int(l) for l in labels]
 

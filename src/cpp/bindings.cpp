@@ -123,10 +123,8 @@ py::dict evaluate_labels(const py::array& gt, const py::array& seg, const std::v
     if (!(v > 0) || !std::isfinite(v)) throw py::value_error("spacing must be positive and finite");
   }
   if (!(tolerance >= 0)) throw py::value_error("tolerance must be >= 0");
-  int64_t max_label = 0;
   for (int64_t l : labels) {
     if (l < 1) throw py::value_error("labels must be >= 1");
-    max_label = std::max(max_label, l);
   }
   std::array<double, 256> areas;
   std::copy(table.begin(), table.end(), areas.begin());
@@ -134,14 +132,14 @@ py::dict evaluate_labels(const py::array& gt, const py::array& seg, const std::v
   std::vector<double> nsd_values;
   {
     py::gil_scoped_release release;
-    counts = count_labels(g, s, max_label);
+    counts = count_labels(g, s, labels);
     if (nsd) nsd_values = surface_dice_labels(g, s, labels, counts, spacing, areas, tolerance, threads);
   }
   py::list gt_count, seg_count, both;
-  for (int64_t l : labels) {
-    gt_count.append(counts[l].gt);
-    seg_count.append(counts[l].seg);
-    both.append(counts[l].both);
+  for (const LabelCounts& c : counts) {
+    gt_count.append(c.gt);
+    seg_count.append(c.seg);
+    both.append(c.both);
   }
   py::dict out;
   out["gt"] = gt_count;

@@ -179,9 +179,47 @@ std::unique_ptr<WithinTolerance> make_search(const std::vector<uint8_t>& to,
 
 }  // namespace
 
-std::vector<LabelCounts> count_labels(const LabelVolume& gt, const LabelVolume& seg, int64_t max_label) {
+namespace {
+
+// Label id -> position in the requested list (-1 when not requested): a dense table for
+// the usual small ids, a sorted search when a requested id is huge.
+class LabelSlots {
+ public:
+  explicit LabelSlots(const std::vector<int64_t>& labels) {
+    int64_t top = 0;
+    for (int64_t l : labels) top = std::max(top, l);
+    if (top <= kDenseLimit) {
+      dense_.assign(static_cast<size_t>(top) + 1, -1);
+      for (size_t i = 0; i < labels.size(); ++i) {
+        if (labels[i] > 0) dense_[labels[i]] = static_cast<int64_t>(i);
+      }
+    } else {
+      for (size_t i = 0; i < labels.size(); ++i) sorted_.emplace_back(labels[i], static_cast<int64_t>(i));
+      std::sort(sorted_.begin(), sorted_.end());
+    }
+  }
+  int64_t operator()(int64_t label) const {
+    if (label <= 0) return -1;
+    if (!sorted_.empty() || dense_.empty()) {
+      auto it = std::lower_bound(sorted_.begin(), sorted_.end(), std::make_pair(label, int64_t{-1}));
+      return it != sorted_.end() && it->first == label ? it->second : -1;
+    }
+    return label < static_cast<int64_t>(dense_.size()) ? dense_[label] : -1;
+  }
+
+ private:
+  static constexpr int64_t kDenseLimit = 1 << 20;
+  std::vector<int64_t> dense_;
+  std::vector<std::pair<int64_t, int64_t>> sorted_;
+};
+
+}  // namespace
+
+std::vector<LabelCounts> count_labels(const LabelVolume& gt, const LabelVolume& seg,
+                                      const std::vector<int64_t>& labels) {
   if (gt.shape != seg.shape) throw std::invalid_argument("gt and seg have different shapes");
-  std::vector<LabelCounts> counts(max_label + 1);
+  const LabelSlots slot(labels);
+  std::vector<LabelCounts> counts(labels.size());
   const auto& s = gt.shape;
   with_label_type(gt, [&](auto* g) {
     with_label_type(seg, [&](auto* p) {
@@ -189,20 +227,15 @@ std::vector<LabelCounts> count_labels(const LabelVolume& gt, const LabelVolume& 
         for (int64_t j = 0; j < s[1]; ++j)
           for (int64_t k = 0; k < s[2]; ++k) {
             const int64_t at = (i * s[1] + j) * s[2] + k;
-            const int64_t a = static_cast<int64_t>(g[at]), b = static_cast<int64_t>(p[at]);
-            if (a == b) {
-              if (a <= 0 || a > max_label) continue;
-              LabelCounts& c = counts[a];
-              grow_box(c, i, j, k);
-              ++c.gt, ++c.seg, ++c.both;
-              continue;
-            }
-            if (a > 0 && a <= max_label) {
+            const int64_t a = slot(static_cast<int64_t>(g[at]));
+            const int64_t b = slot(static_cast<int64_t>(p[at]));
+            if (a >= 0) {
               grow_box(counts[a], i, j, k);
               ++counts[a].gt;
+              if (a == b) ++counts[a].both;
             }
-            if (b > 0 && b <= max_label) {
-              grow_box(counts[b], i, j, k);
+            if (b >= 0) {
+              if (b != a) grow_box(counts[b], i, j, k);
               ++counts[b].seg;
             }
           }
@@ -260,7 +293,7 @@ std::vector<double> surface_dice_labels(const LabelVolume& gt, const LabelVolume
   auto work = [&] {
     for (size_t i = next++; i < labels.size(); i = next++) {
       try {
-        out[i] = surface_dice(gt, seg, labels[i], counts.at(labels[i]), spacing, area_table, tolerance);
+        out[i] = surface_dice(gt, seg, labels[i], counts[i], spacing, area_table, tolerance);
       } catch (...) {
         if (!failed.exchange(true)) failure = std::current_exception();
       }

@@ -20,8 +20,10 @@ struct LabelCounts {
   std::array<int64_t, 3> lo{INT64_MAX, INT64_MAX, INT64_MAX}, hi{-1, -1, -1};
 };
 
-// One pass over both volumes: voxel counts and union bounding boxes for labels 1..max_label.
-std::vector<LabelCounts> count_labels(const LabelVolume& gt, const LabelVolume& seg, int64_t max_label);
+// One pass over both volumes: voxel counts and union bounding boxes of each requested
+// label (ids >= 1), in the order of `labels`.
+std::vector<LabelCounts> count_labels(const LabelVolume& gt, const LabelVolume& seg,
+                                      const std::vector<int64_t>& labels);
 
 // NSD of one label (NaN when it is absent from both, 0 when absent from one).
 // `area_table[code]` is the surface area of a 2x2x2 neighbour code at this spacing, as
@@ -30,7 +32,7 @@ double surface_dice(const LabelVolume& gt, const LabelVolume& seg, int64_t label
                     const LabelCounts& counts, const std::array<double, 3>& spacing,
                     const std::array<double, 256>& area_table, double tolerance);
 
-// NSD for each label in `labels`, spread over `threads` threads.
+// NSD for each label in `labels` (`counts` from count_labels), over `threads` threads.
 std::vector<double> surface_dice_labels(const LabelVolume& gt, const LabelVolume& seg,
                                         const std::vector<int64_t>& labels,
                                         const std::vector<LabelCounts>& counts,
