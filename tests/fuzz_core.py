@@ -115,6 +115,9 @@ def one_input(data: bytes) -> None:
 def main() -> None:
     import atheris
 
+    # Python-side coverage guides the search (the C++ is not built with sanitizer
+    # coverage, so inside it this is random testing with structure-aware inputs).
+    atheris.instrument_all()
     atheris.Setup(sys.argv, one_input)
     atheris.Fuzz()
 
