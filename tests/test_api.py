@@ -71,3 +71,15 @@ def test_core_refuses_wrong_dtypes_without_crashing(segmenter):
     with pytest.raises(ValueError, match="inverted|outside"):
         segmenter.model.segment_3d(np.zeros((2, 10, 10), np.uint8),
                                    np.array([[0, 0, 5, 5, 5, 9.0]]), np.zeros((2, 10, 10), np.uint8))
+
+
+def test_a_case_above_the_memory_limit_is_refused_before_any_work():
+    from medsam_fast import MemoryLimitError, Segmenter
+
+    seg = Segmenter(strategy="seed", threads=1, max_memory_gb=1.0)
+    volume = np.zeros((600, 1024, 1024), np.uint8)  # 0.6 GiB, never touched
+    boxes = np.array([[10, 10, 0, 100, 100, 599]])
+    with pytest.raises(MemoryLimitError, match=r"3DBox_PET_big.npz: needs an estimated .* above the limit of 1 GiB"):
+        seg.segment({"imgs": volume, "boxes": boxes, "name": "3DBox_PET_big.npz"})
+    assert seg.estimated_peak_bytes(medsam_fast.check_case(volume, boxes, "3DBox_US_x.npz")) < \
+        seg.estimated_peak_bytes(medsam_fast.check_case(volume, boxes, "3DBox_PET_x.npz"), "PET")

@@ -12,8 +12,8 @@ from medsam_fast.demo import DEMO_DIR
 def test_help_documents_every_segment_option():
     result = subprocess.run([sys.executable, "-m", "medsam_fast.cli", "segment", "--help"],
                             capture_output=True, text=True)
-    for option in ("--input", "--output", "--threads", "--margin", "--max-cached", "--model-dir",
-                   "--quiet", "--profile"):
+    for option in ("--input", "--output", "--strategy", "--threads", "--margin", "--max-cached",
+                   "--model-dir", "--quiet", "--verbose", "--profile"):
         assert option in result.stdout
 
 
@@ -53,3 +53,13 @@ def test_a_clean_batch_exits_zero_and_profiles_its_stages(tmp_path, segmenter, c
 def test_a_missing_input_folder_is_a_usage_error(tmp_path, capsys):
     assert main(["segment", "-i", str(tmp_path / "nope"), "-o", str(tmp_path / "o")]) == 2
     assert "nope: not a folder" in capsys.readouterr().err
+
+
+def test_verbose_names_the_strategy_of_each_case(tmp_path, capsys):
+    imgs = tmp_path / "imgs"
+    imgs.mkdir()
+    shutil.copy(DEMO_DIR / "imgs" / "2DBox_MR_colin27-deepgrey.npz", imgs)
+    assert main(["segment", "-i", str(imgs), "-o", str(tmp_path / "out"), "--verbose",
+                 "--threads", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "modality MR, box, 1 slices encoded, 6 masks" in out

@@ -4,7 +4,7 @@
     segs = medsam_fast.segment("2DBox_US_case.npz")
 """
 from .cases import Case, CaseError, check_case, load_case
-from .segmenter import Segmenter, segment
+from .segmenter import MemoryLimitError, Segmenter, segment
 
 __version__ = "0.1.0"
-__all__ = ["Case", "CaseError", "Segmenter", "check_case", "load_case", "segment", "__version__"]
+__all__ = ["Case", "CaseError", "MemoryLimitError", "Segmenter", "check_case", "load_case", "segment", "__version__"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +32,19 @@ def write_text_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def segment_folder(segmenter, input_dir, output_dir, log=print) -> BatchResult:
+def _progress(paths, enabled: bool):
+    """A progress bar on an interactive stderr; the plain list anywhere else."""
+    if not enabled or not sys.stderr.isatty():
+        return paths
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return paths
+    return tqdm(paths, unit="case", file=sys.stderr)
+
+
+def segment_folder(segmenter, input_dir, output_dir, log=print, progress: bool = True,
+                   verbose: bool = False) -> BatchResult:
     """Writes ``segs`` npz files (same names) and ``efficiency.csv`` into ``output_dir``."""
     input_dir, output_dir = Path(input_dir), Path(output_dir)
     if not input_dir.is_dir():
@@ -41,7 +54,7 @@ def segment_folder(segmenter, input_dir, output_dir, log=print) -> BatchResult:
     paths = sorted(p for p in input_dir.iterdir() if p.suffix == ".npz" and p.is_file())
     if not paths:
         log(f"no .npz cases in {input_dir}")
-    for path in paths:
+    for path in _progress(paths, progress):
         started = time.perf_counter()
         try:
             case = load_case(path)
@@ -61,7 +74,12 @@ def segment_folder(segmenter, input_dir, output_dir, log=print) -> BatchResult:
             "load": loaded - started, "write": finished - segmented,
             **{stage: float(stats.get(f"{stage}_seconds", 0.0))
                for stage in ("preprocess", "encode", "decode", "postprocess")}}
-        log(f"{path.name}: {result.times[path.name]:.2f} s")
+        detail = ""
+        if verbose:
+            detail = (f" (modality {stats.get('modality')}, {stats.get('strategy')}, "
+                      f"{stats.get('slices_encoded', 0)} slices encoded, "
+                      f"{stats.get('masks_decoded', 0)} masks)")
+        log(f"{path.name}: {result.times[path.name]:.2f} s{detail}")
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["case", "time"])

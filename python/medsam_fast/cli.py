@@ -18,10 +18,17 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
                    help="override every 3D propagation margin (px in the 256 frame)")
     p.add_argument("--max-cached", type=int, default=64,
                    help="3D: slice embeddings (4 MiB each) kept at once (default 64)")
+    p.add_argument("--max-memory", type=float, default=8.0,
+                   help="refuse a case whose estimated peak memory exceeds this many GiB "
+                        "(default 8, the challenge machine's)")
     p.add_argument("--model-dir", type=Path, default=None,
                    help="folder with litemedsam_encoder.onnx and litemedsam_decoder.onnx "
                         "(default: the bundled checkpoint, converted on first use)")
-    p.add_argument("--quiet", action="store_true", help="print only failures")
+    verbosity = p.add_mutually_exclusive_group()
+    verbosity.add_argument("--quiet", action="store_true",
+                           help="print only failures (and no progress bar)")
+    verbosity.add_argument("--verbose", action="store_true",
+                           help="also print each case's modality, strategy and work done")
 
 
 def _segmenter(args):
@@ -29,6 +36,7 @@ def _segmenter(args):
 
     return Segmenter(strategy=args.strategy, threads=args.threads, margin=args.margin,
                      max_cached_embeddings=args.max_cached, model_dir=args.model_dir,
+                     max_memory_gb=args.max_memory,
                      log=_log(args))
 
 
@@ -40,7 +48,8 @@ def _log(args):
 def cmd_segment(args) -> int:
     from .batch import profile_table, segment_folder
 
-    result = segment_folder(_segmenter(args), args.input, args.output, log=_log(args))
+    result = segment_folder(_segmenter(args), args.input, args.output, log=_log(args),
+                            progress=not args.quiet, verbose=args.verbose)
     if args.profile:
         print(profile_table(result))
     if result.failures:

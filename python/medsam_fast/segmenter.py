@@ -8,9 +8,14 @@ from pathlib import Path
 import numpy as np
 
 from . import _core, runtime
-from .cases import Case, check_case, label_dtype, load_case
+from .cases import Case, CaseError, check_case, label_dtype, load_case
 from .models import litemedsam_files
 from .strategies import BUNDLED_MODEL, Strategy, load_table
+
+DEFAULT_MAX_MEMORY_GB = 8.0
+EMBEDDING_BYTES = 256 * 64 * 64 * 4
+# The two ONNX sessions with their arenas, measured at about 0.6 GB; rounded up.
+MODEL_OVERHEAD_BYTES = 800 * 1024 ** 2
 
 
 class Segmenter:
@@ -26,11 +31,14 @@ class Segmenter:
     ``max_cached_embeddings``: slice embeddings (4 MiB each) kept while a volume runs.
     ``model_dir``: a folder with ``litemedsam_encoder.onnx`` and ``litemedsam_decoder.onnx``
     to use as the bundled model; by default the bundled checkpoint's conversion.
+    ``max_memory_gb``: a case whose estimated peak exceeds this is refused with
+    MemoryLimitError before any work (default 8, the challenge machine's memory; None
+    disables the check).
     """
 
     def __init__(self, strategy="seed", threads: int = 0, margin: int | None = None,
                  max_cached_embeddings: int = 64, model_dir: str | os.PathLike | None = None,
-                 log=print):
+                 log=print, max_memory_gb: float | None = DEFAULT_MAX_MEMORY_GB):
         if threads < 0:
             raise ValueError("threads must be >= 0")
         runtime.ensure_loaded()
@@ -38,6 +46,7 @@ class Segmenter:
         self.threads = threads
         self.margin = margin
         self.max_cached_embeddings = max_cached_embeddings
+        self.max_memory_gb = max_memory_gb
         self._model_dir = model_dir
         self._log = log
         self._models: dict[str, _core.LiteMedSAMModel] = {}
@@ -72,12 +81,35 @@ class Segmenter:
             raise TypeError("case must be a path, a dict with imgs/boxes, or a Case")
         modality = modality or case.modality
         if case.is_3d:
-            return self.segment_3d(case.imgs, case.boxes, modality)
-        return self.segment_2d(case.imgs, case.boxes, modality)
+            return self.segment_3d(case.imgs, case.boxes, modality, name=case.name)
+        return self.segment_2d(case.imgs, case.boxes, modality, name=case.name)
 
-    def segment_2d(self, image: np.ndarray, boxes, modality: str | None = None) -> np.ndarray:
+    def estimated_peak_bytes(self, case: Case, modality: str | None = None) -> int:
+        """A deliberate over-estimate of what segmenting ``case`` holds at its peak."""
+        labels = case.imgs.shape[:3] if case.is_3d else case.imgs.shape[:2]
+        label_bytes = int(np.prod(labels)) * label_dtype(len(case.boxes)).itemsize
+        embeddings = 1
+        if case.is_3d:
+            mode = self.strategy_for(modality).mode_3d
+            label_bytes *= 4 if mode == "three_view" else 1
+            if mode == "propagate":
+                embeddings = self.max_cached_embeddings
+        return case.imgs.nbytes + label_bytes + embeddings * EMBEDDING_BYTES + MODEL_OVERHEAD_BYTES
+
+    def _check_memory(self, case: Case, modality: str | None) -> None:
+        if self.max_memory_gb is None:
+            return
+        need = self.estimated_peak_bytes(case, modality)
+        if need > self.max_memory_gb * 1024 ** 3:
+            raise MemoryLimitError(case.name, f"needs an estimated {need / 1024 ** 3:.1f} GiB, above "
+                                              f"the limit of {self.max_memory_gb:g} GiB "
+                                              "(max_memory_gb / --max-memory)")
+
+    def segment_2d(self, image: np.ndarray, boxes, modality: str | None = None,
+                   name: str = "<2D image>") -> np.ndarray:
         """image (H,W,3) or (H,W) uint8, boxes (N,4) -> labels (H,W)."""
-        case = check_case(image, boxes, "<2D image>")
+        case = check_case(image, boxes, name)
+        self._check_memory(case, modality)
         strategy = self.strategy_for(modality)
         segs = np.zeros(case.imgs.shape[:2], dtype=label_dtype(len(case.boxes)))
         stats = {}
@@ -86,9 +118,11 @@ class Segmenter:
         self.last_stats = {**stats, "modality": modality, "model": strategy.model, "strategy": "box"}
         return segs
 
-    def segment_3d(self, volume: np.ndarray, boxes, modality: str | None = None) -> np.ndarray:
+    def segment_3d(self, volume: np.ndarray, boxes, modality: str | None = None,
+                   name: str = "3D<volume>") -> np.ndarray:
         """volume (D,H,W) uint8, boxes (N,6) -> labels (D,H,W), with the modality's strategy."""
-        case = check_case(volume, boxes, "3D<volume>")
+        case = check_case(volume, boxes, name)
+        self._check_memory(case, modality)
         strategy = self.strategy_for(modality)
         model = self._load_model(strategy.model)
         segs = np.zeros(case.imgs.shape, dtype=label_dtype(len(case.boxes)))
@@ -132,6 +166,10 @@ class Segmenter:
         logits = self.model.decode(embedding, frame.reshape(-1, 4))
         return np.stack([_core.logits_to_mask(l[0], rh, rw, h, w).astype(bool) for l in logits]) \
             if len(boxes) else np.zeros((0, h, w), dtype=bool)
+
+
+class MemoryLimitError(CaseError):
+    """A case that would need more memory than the Segmenter's limit."""
 
 
 _default: dict[tuple, Segmenter] = {}
