@@ -182,14 +182,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="print only failures and the summary")
     p.set_defaults(func=cmd_evaluate)
 
-    p = sub.add_parser("segment-volume", help="segment one NIfTI volume with boxes from a file",
-                       description="Segment a NIfTI volume (.nii/.nii.gz) with boxes from a JSON "
+    p = sub.add_parser("segment-volume", help="segment one NIfTI volume or DICOM series",
+                       description="Segment a NIfTI volume (.nii/.nii.gz) or a DICOM series "
+                                   "folder (boxes: x = column, y = row, z = slice in position "
+                                   "order) with boxes from a JSON "
                                    "or CSV file, given in the file's voxel indices as [x0, y0, "
                                    "z0, x1, y1, z1] = [i0, j0, k0, i1, j1, k1], inclusive. "
                                    "Intensities are prepared as the challenge did (CT: window; "
                                    "others: non-zero 0.5-99.5 percentiles) unless --no-prepare. "
                                    "A .nii/.nii.gz output keeps the input's affine and header.")
-    p.add_argument("image", type=Path, help="NIfTI volume")
+    p.add_argument("image", type=Path, help="NIfTI volume, or a folder holding one DICOM series")
     p.add_argument("--boxes", type=Path, required=True, help="JSON or CSV box file")
     p.add_argument("-o", "--output", type=Path, required=True, help="labels: .nii.gz, .nii or .npz")
     p.add_argument("--modality", default=None, help="CT, MR, PET, ... (routes the strategy and "
