@@ -83,3 +83,9 @@ def test_a_case_above_the_memory_limit_is_refused_before_any_work():
         seg.segment({"imgs": volume, "boxes": boxes, "name": "3DBox_PET_big.npz"})
     assert seg.estimated_peak_bytes(medsam_fast.check_case(volume, boxes, "3DBox_US_x.npz")) < \
         seg.estimated_peak_bytes(medsam_fast.check_case(volume, boxes, "3DBox_PET_x.npz"), "PET")
+
+
+def test_constant_images_and_zero_size_boxes_segment_without_error(segmenter):
+    image = np.full((40, 60, 3), 128, np.uint8)
+    segs = segmenter.segment_2d(image, [[10, 10, 10, 10], [5, 5, 30, 20]])
+    assert segs.shape == (40, 60) and segs.dtype == np.uint8

@@ -84,3 +84,10 @@ def test_atomic_write_leaves_no_temporary_file(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["out.npz"]
     with np.load(tmp_path / "out.npz") as data:
         assert data.files == ["segs"]
+
+
+def test_an_empty_image_is_refused(tmp_path):
+    path = save(tmp_path, "2DBox_US_empty.npz", imgs=np.zeros((0, 50, 3), np.uint8),
+                boxes=np.array([[1, 2, 3, 4]]))
+    with pytest.raises(CaseError, match="2DBox_US_empty.npz: imgs is empty"):
+        load_case(path)

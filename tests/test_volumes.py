@@ -94,3 +94,12 @@ def test_a_box_outside_the_volume_is_a_clear_cli_error(nifti_case, tmp_path, cap
     assert code == 1
     assert "outside the image" in capsys.readouterr().err
     assert not (tmp_path / "o.nii.gz").exists()
+
+
+def test_a_nifti_with_nan_voxels_is_refused(tmp_path):
+    data = np.ones((4, 5, 6), np.float32)
+    data[1, 2, 3] = np.nan
+    path = tmp_path / "nan.nii.gz"
+    nib.save(nib.Nifti1Image(data, np.eye(4)), str(path))
+    with pytest.raises(CaseError, match="nan.nii.gz: voxels contain NaN"):
+        load_volume(path)
