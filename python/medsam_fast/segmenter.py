@@ -47,7 +47,6 @@ class Segmenter:
         self.margin = margin
         self.max_cached_embeddings = max_cached_embeddings
         self.max_memory_gb = max_memory_gb
-        self._model_dir = model_dir
         self._log = log
         self._models: dict[str, _core.LiteMedSAMModel] = {}
         self.files = litemedsam_files(model_dir, log=log)
