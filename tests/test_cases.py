@@ -28,6 +28,7 @@ def test_a_good_3d_case_loads_with_spacing(tmp_path):
     ({"imgs": img2d()}, "missing key"),
     ({"imgs": img2d().astype(np.float32), "boxes": np.array([[1, 2, 3, 4]])}, "must be uint8"),
     ({"imgs": img2d().astype(bool), "boxes": np.array([[1, 2, 3, 4]])}, "must be uint8"),
+    ({"imgs": img2d().astype(np.int16), "boxes": np.array([[1, 2, 3, 4]])}, "must be uint8"),
     ({"imgs": np.zeros((40, 50, 4), np.uint8), "boxes": np.array([[1, 2, 3, 4]])}, "(H, W, 3)"),
     ({"imgs": img2d(), "boxes": np.array([[1, 2, 3]])}, "shape (N, 4)"),
     ({"imgs": img2d(), "boxes": np.array([[1, 2, np.nan, 4]])}, "NaN"),
