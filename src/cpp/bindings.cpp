@@ -67,28 +67,18 @@ void require_boxes(const py::array& boxes, int width) {
   }
 }
 
-template <typename Label>
-void dispatch_2d(const LiteMedSAMModel& m, const Image2D& img, const double* b, int64_t n,
-                 py::array& out, SegmentStats& st) {
-  auto* p = static_cast<Label*>(out.mutable_data());
-  py::gil_scoped_release release;
-  segment_2d<Label>(m, img, b, n, p, st);
-}
-
-template <typename Label>
-void dispatch_slices(const LiteMedSAMModel& m, const Volume3D& vol, const double* b, int64_t n,
-                     int axis, py::array& out, SegmentStats& st) {
-  auto* p = static_cast<Label*>(out.mutable_data());
-  py::gil_scoped_release release;
-  segment_box_every_slice<Label>(m, vol, b, n, axis, p, st);
-}
-
-template <typename Label>
-void dispatch_3d(const LiteMedSAMModel& m, const Volume3D& vol, const double* b, int64_t n,
-                 const PropagationSettings& ps, py::array& out, SegmentStats& st) {
-  auto* p = static_cast<Label*>(out.mutable_data());
-  py::gil_scoped_release release;
-  segment_3d<Label>(m, vol, b, n, ps, p, st);
+// Runs f on the labels buffer (uint8 or uint16, checked by require_labels), GIL released.
+template <typename F>
+void on_labels(py::array& out, F&& f) {
+  if (out.dtype().equal(py::dtype::of<uint8_t>())) {
+    auto* labels = static_cast<uint8_t*>(out.mutable_data());
+    py::gil_scoped_release release;
+    f(labels);
+  } else {
+    auto* labels = static_cast<uint16_t*>(out.mutable_data());
+    py::gil_scoped_release release;
+    f(labels);
+  }
 }
 
 void require_labels(const py::array& out, const std::vector<py::ssize_t>& shape) {
@@ -211,11 +201,8 @@ class PyModel {
                       as_int(image.shape(1), "width"), image.ndim() == 3 ? 3 : 1};
     SegmentStats stats;
     const auto* b = static_cast<const double*>(boxes.data());
-    if (out.dtype().equal(py::dtype::of<uint8_t>())) {
-      dispatch_2d<uint8_t>(model_, img, b, boxes.shape(0), out, stats);
-    } else {
-      dispatch_2d<uint16_t>(model_, img, b, boxes.shape(0), out, stats);
-    }
+    const int64_t n = boxes.shape(0);
+    on_labels(out, [&](auto* labels) { medsam::segment_2d(model_, img, b, n, labels, stats); });
     return stats_dict(stats);
   }
 
@@ -231,11 +218,8 @@ class PyModel {
     PropagationSettings settings{margin, static_cast<size_t>(max_cached)};
     SegmentStats stats;
     const auto* b = static_cast<const double*>(boxes.data());
-    if (out.dtype().equal(py::dtype::of<uint8_t>())) {
-      dispatch_3d<uint8_t>(model_, vol, b, boxes.shape(0), settings, out, stats);
-    } else {
-      dispatch_3d<uint16_t>(model_, vol, b, boxes.shape(0), settings, out, stats);
-    }
+    const int64_t n = boxes.shape(0);
+    on_labels(out, [&](auto* labels) { medsam::segment_3d(model_, vol, b, n, settings, labels, stats); });
     return stats_dict(stats);
   }
 
@@ -248,11 +232,10 @@ class PyModel {
                        as_int(volume.shape(1), "height"), as_int(volume.shape(2), "width")};
     SegmentStats stats;
     const auto* b = static_cast<const double*>(boxes.data());
-    if (out.dtype().equal(py::dtype::of<uint8_t>())) {
-      dispatch_slices<uint8_t>(model_, vol, b, boxes.shape(0), axis, out, stats);
-    } else {
-      dispatch_slices<uint16_t>(model_, vol, b, boxes.shape(0), axis, out, stats);
-    }
+    const int64_t n = boxes.shape(0);
+    on_labels(out, [&](auto* labels) {
+      segment_box_every_slice(model_, vol, b, n, axis, labels, stats);
+    });
     return stats_dict(stats);
   }
 
