@@ -17,9 +17,9 @@ def seed_segmenter():
     ("3DBox_PET_lesion.npz", "three_view", 3), ("3DBox_US_heart.npz", "box_every_slice", 3),
     ("3DBox_Microscopy_cells.npz", "box_every_slice", 3)])
 def test_seed_table_routes_by_file_name(name, mode, margin):
-    from medsam_fast.cases import Case
+    from medsam_fast.cases import modality_from_name
 
-    modality = Case(name, np.zeros(1, np.uint8), np.zeros((0, 6))).modality
+    modality = modality_from_name(name)
     chosen = strategies.SEED.for_modality(modality)
     assert (chosen.mode_3d, chosen.margin, chosen.model) == (mode, margin, "litemedsam")
 

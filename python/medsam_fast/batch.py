@@ -1,15 +1,12 @@
 """Segmenting a folder of challenge cases: one bad case never stops the batch."""
 from __future__ import annotations
 
-import csv
-import io
-import os
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cases import CaseError, load_case, write_npz_atomic
+from .cases import CaseError, csv_text, load_case, write_npz_atomic, write_text_atomic
 
 
 STAGES = ("load", "preprocess", "encode", "decode", "postprocess", "write")
@@ -24,12 +21,6 @@ class BatchResult:
     @property
     def ok(self) -> bool:
         return not self.failures
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 def _progress(paths, enabled: bool):
@@ -80,12 +71,9 @@ def segment_folder(segmenter, input_dir, output_dir, log=print, progress: bool =
                       f"{stats.get('slices_encoded', 0)} slices encoded, "
                       f"{stats.get('masks_decoded', 0)} masks)")
         log(f"{path.name}: {result.times[path.name]:.2f} s{detail}")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["case", "time"])
-    for name, seconds in result.times.items():
-        writer.writerow([name, f"{seconds:.4f}"])
-    write_text_atomic(output_dir / "efficiency.csv", buffer.getvalue())
+    write_text_atomic(output_dir / "efficiency.csv",
+                      csv_text(["case", "time"], [[name, f"{seconds:.4f}"]
+                                                  for name, seconds in result.times.items()]))
     return result
 
 

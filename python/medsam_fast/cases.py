@@ -6,6 +6,8 @@ inclusive.  Output npz: the same file name with one key, ``segs``.
 """
 from __future__ import annotations
 
+import csv
+import io
 import os
 import tempfile
 import zipfile
@@ -37,8 +39,13 @@ class Case:
 
     @property
     def modality(self) -> str | None:
-        parts = Path(self.name).stem.split("_")
-        return parts[1] if len(parts) > 2 and parts[0] in ("2DBox", "3DBox") else None
+        return modality_from_name(self.name)
+
+
+def modality_from_name(name: str) -> str | None:
+    """``2DBox_US_x.npz`` -> ``US``; None for a name outside the challenge's pattern."""
+    parts = Path(name).stem.split("_")
+    return parts[1] if len(parts) > 2 and parts[0] in ("2DBox", "3DBox") else None
 
 
 def label_dtype(num_boxes: int) -> np.dtype:
@@ -127,6 +134,22 @@ def load_case(path: str | os.PathLike) -> Case:
     except (zipfile.BadZipFile, EOFError, OSError) as exc:
         raise CaseError(name, f"not a readable npz ({type(exc).__name__}: {exc})") from None
     return check_case(imgs, boxes, name, spacing)
+
+
+def csv_text(header, rows) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def write_text_atomic(path: str | os.PathLike, text: str) -> None:
+    """Writes text under a temporary name, then renames it into place."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
 
 
 def write_npz_atomic(path: str | os.PathLike, **arrays) -> None:

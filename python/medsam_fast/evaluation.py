@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import math
 import zipfile
 from collections import defaultdict
@@ -12,8 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from . import metrics
-from .batch import write_text_atomic
-from .cases import Case
+from .cases import csv_text, modality_from_name, write_text_atomic
 
 
 @dataclass
@@ -27,7 +25,7 @@ class CaseScore:
 
 
 def modality_of(name: str) -> str:
-    return Case(name, np.zeros(1, np.uint8), np.zeros((0, 4))).modality or "unknown"
+    return modality_from_name(name) or "unknown"
 
 
 def _read_times(segs_dir: Path) -> dict[str, float]:
@@ -85,14 +83,6 @@ def evaluate_folder(segs_dir, gts_dir, tolerance=2.0, threads=0, spacing_order="
     return scores
 
 
-def _csv(header, rows) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
-
-
 def _fmt(v) -> str:
     return "" if v is None else ("nan" if isinstance(v, float) and math.isnan(v) else f"{v:.4f}")
 
@@ -120,13 +110,13 @@ def write_reports(scores: list[CaseScore], out_csv) -> tuple[Path, str]:
     and the summary as a printable table."""
     out_csv = Path(out_csv)
     out_csv.parent.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(out_csv, _csv(
+    write_text_atomic(out_csv, csv_text(
         ["case", "modality", "dsc", "nsd", "time", "status"],
         [[s.case, s.modality, _fmt(s.dsc), _fmt(s.nsd), _fmt(s.time), s.status] for s in scores]))
     summary = summarise(scores)
     summary_path = out_csv.with_name(out_csv.stem + "_summary.csv")
     columns = ["modality", "cases", "failures", "dsc", "nsd", "time"]
-    write_text_atomic(summary_path, _csv(columns, [[_fmt(r[c]) if c in ("dsc", "nsd", "time")
+    write_text_atomic(summary_path, csv_text(columns, [[_fmt(r[c]) if c in ("dsc", "nsd", "time")
                                                     else r[c] for c in columns] for r in summary]))
     widths = [12, 6, 9, 8, 8, 9]
     lines = ["".join(c.ljust(w) for c, w in zip(columns, widths))]
