@@ -1,7 +1,7 @@
 """Real cases for the benchmarks (Debian's mricron-data, scikit-image's bundled data)."""
 import numpy as np
 
-from medsam_fast import colin27
+from medsam_fast import colin27, itk_t1
 
 
 def microscopy_many_boxes(scale: int = 4) -> dict:
@@ -36,4 +36,15 @@ TORCH_CASES = {
     "2d-deepgrey": lambda: colin27.case_2d(80),
     "3d-thalamus": lambda: colin27.case_3d((77, 78)),
     "3d-pallidum": lambda: colin27.case_3d((75, 76)),
+}
+
+# Real cases with ground truth for the engine and precision comparison (bench_engines.py):
+# Colin27's AAL structures and ITK's second T1 with its brain mask.
+LABELLED_CASES = {
+    "3d-deepgrey-8": lambda: colin27.case_3d(tuple(colin27.DEEP_GREY)),
+    "2d-deepgrey-z70": lambda: colin27.case_2d(70),
+    "2d-deepgrey-z80": lambda: colin27.case_2d(80),
+    "2d-deepgrey-z90": lambda: colin27.case_2d(90),
+    "3d-itk-brain": itk_t1.case_3d,
+    "2d-itk-brain": itk_t1.case_2d,
 }

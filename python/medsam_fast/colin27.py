@@ -83,4 +83,4 @@ def case_2d(z: int = 80, labels=tuple(DEEP_GREY)) -> dict:
         gts[slice_labels == label] = i
         boxes.append(_box(slice_labels == label))
     imgs = np.repeat(t1[z][:, :, None], 3, axis=2)
-    return {"imgs": imgs, "boxes": np.array(boxes, dtype=np.int64), "gts": gts}
+    return {"imgs": imgs, "boxes": np.array(boxes, dtype=np.int64).reshape(-1, 4), "gts": gts}

@@ -63,3 +63,27 @@ def litemedsam_files(model_dir: str | os.PathLike | None = None, convert: bool =
 
         convert_litemedsam(files.directory, log=log)
     return files
+
+
+# Named models: the bundled LiteMedSAM, and where `medsam-fast convert --family
+# efficientsam` puts a user's EfficientSAM; any other name is a folder path.
+NAMED_FOLDERS = {"efficientsam": lambda: home() / "models" / "efficientsam"}
+
+
+def model_folder(name: str) -> Path:
+    """The folder a strategy's ``model`` names (not for the bundled ``litemedsam``)."""
+    return NAMED_FOLDERS[name]() if name in NAMED_FOLDERS else Path(name)
+
+
+def model_available(name: str) -> bool:
+    """Whether the model a strategy names can be loaded without converting anything."""
+    if name == "litemedsam":
+        return True
+    from .model_description import read_description
+
+    folder = model_folder(name)
+    try:
+        description = read_description(folder)
+    except ValueError:
+        return True  # present but broken: loading it reports the problem
+    return (folder / description.encoder).is_file() and (folder / description.decoder).is_file()

@@ -38,3 +38,45 @@ def find_library() -> Path:
 def ensure_loaded() -> str:
     """Loads ONNX Runtime once per process and returns its version."""
     return _core.load_runtime(str(find_library()))
+
+
+# ------------------------------------------------------------------ OpenVINO (optional)
+ENV_OPENVINO_LIBRARY = "MEDSAM_FAST_OPENVINO_LIBRARY"
+ENGINES = ("onnxruntime", "openvino")
+PRECISIONS = ("fp32", "bf16")
+
+
+def find_openvino_library() -> Path:
+    """Path of the OpenVINO C API library the ``openvino`` wheel ships
+    (``MEDSAM_FAST_OPENVINO_LIBRARY`` overrides the search)."""
+    override = os.environ.get(ENV_OPENVINO_LIBRARY)
+    if override:
+        path = Path(override)
+        if not path.is_file():
+            raise FileNotFoundError(f"{ENV_OPENVINO_LIBRARY}={override}: no such file")
+        return path
+    spec = importlib.util.find_spec("openvino")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("engine 'openvino' needs the openvino package: "
+                          "pip install 'medsam-fast[openvino]'")
+    for location in spec.submodule_search_locations:
+        hits = sorted(glob.glob(os.path.join(location, "libs", "libopenvino_c.so*")))
+        if hits:
+            return Path(hits[-1])
+    raise ImportError("the installed openvino package ships no libopenvino_c.so*; "
+                      f"set {ENV_OPENVINO_LIBRARY} to the library's path")
+
+
+def ensure_engine(engine: str, precision: str = "fp32") -> None:
+    """Loads the runtime library `engine` needs, once per process, after checking that
+    the engine runs `precision`."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    if engine == "onnxruntime" and precision != "fp32":
+        raise ValueError(f"precision {precision} needs engine 'openvino'; "
+                         "ONNX Runtime's CPU provider runs these models in fp32 only")
+    ensure_loaded()  # the ONNX Runtime library is always loaded: tools share its API
+    if engine == "openvino":
+        _core.load_openvino(str(find_openvino_library()))

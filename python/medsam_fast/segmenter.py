@@ -9,7 +9,8 @@ import numpy as np
 
 from . import _core, runtime
 from .cases import Case, CaseError, check_case, label_dtype, load_case
-from .models import litemedsam_files
+from .model_description import LITEMEDSAM, ModelDescription, read_description
+from .models import litemedsam_files, model_available, model_folder
 from .strategies import BUNDLED_MODEL, Strategy, load_table
 
 DEFAULT_MAX_MEMORY_GB = 8.0
@@ -26,7 +27,10 @@ class Segmenter:
     ``strategy``: ``"seed"`` (default: the seed entry's per-modality routing),
     ``"baseline"`` (the upstream LiteMedSAM rule), a TOML file, a dict, or a
     StrategyTable; see ``medsam_fast.strategies``.
-    ``threads``: intra-op threads for ONNX Runtime (0: one per physical core).
+    ``threads``: intra-op threads for the engine (0: one per physical core).
+    ``engine``: ``"onnxruntime"`` (default) or ``"openvino"`` (the ``openvino`` extra).
+    ``precision``: ``"fp32"`` (default) or ``"bf16"`` (OpenVINO, on CPUs with native
+    bf16; faster, masks differ slightly: see the README's precision table).
     ``margin``: when given, overrides every propagation margin of the table.
     ``max_cached_embeddings``: slice embeddings (4 MiB each) kept while a volume runs.
     ``model_dir``: a folder with ``litemedsam_encoder.onnx`` and ``litemedsam_decoder.onnx``
@@ -38,31 +42,57 @@ class Segmenter:
 
     def __init__(self, strategy="seed", threads: int = 0, margin: int | None = None,
                  max_cached_embeddings: int = 64, model_dir: str | os.PathLike | None = None,
-                 log=print, max_memory_gb: float | None = DEFAULT_MAX_MEMORY_GB):
+                 log=print, max_memory_gb: float | None = DEFAULT_MAX_MEMORY_GB,
+                 engine: str = "onnxruntime", precision: str = "fp32"):
         if threads < 0:
             raise ValueError("threads must be >= 0")
-        runtime.ensure_loaded()
+        runtime.ensure_engine(engine, precision)
+        self.engine = engine
+        self.precision = precision
         self.table = load_table(strategy)
         self.threads = threads
         self.margin = margin
         self.max_cached_embeddings = max_cached_embeddings
         self.max_memory_gb = max_memory_gb
         self._log = log
-        self._models: dict[str, _core.LiteMedSAMModel] = {}
+        self._models: dict[str, tuple[ModelDescription, object]] = {}
+        self._fallbacks_logged: set[str] = set()
         self.files = litemedsam_files(model_dir, log=log)
-        self.model = self._load_model(BUNDLED_MODEL)
+        self.model = self._load_model(BUNDLED_MODEL)[1]
         self.last_stats: dict = {}
         self._embedding = None
 
-    def _load_model(self, name: str):
+    def _load_model(self, name: str) -> tuple[ModelDescription, object]:
+        """(description, core model) for a strategy's model name, loaded once."""
         if name not in self._models:
-            files = self.files if name == BUNDLED_MODEL else litemedsam_files(name, log=self._log)
-            self._models[name] = _core.LiteMedSAMModel(str(files.encoder), str(files.decoder),
-                                                       self.threads)
+            engine = (self.threads, self.engine, self.precision)
+            if name == BUNDLED_MODEL:
+                description = LITEMEDSAM
+                encoder, decoder = self.files.encoder, self.files.decoder
+            else:
+                folder = model_folder(name)
+                description = read_description(folder)
+                encoder, decoder = folder / description.encoder, folder / description.decoder
+                for path in (encoder, decoder):
+                    if not path.is_file():
+                        raise FileNotFoundError(f"{path}: model file not found (model {name!r})")
+            if description.family == "efficientsam":
+                model = _core.EfficientSAMModel(str(encoder), str(decoder), *engine,
+                                                description.input_size, description.num_masks)
+            else:
+                model = _core.LiteMedSAMModel(str(encoder), str(decoder), *engine)
+            self._models[name] = (description, model)
         return self._models[name]
 
     def strategy_for(self, modality: str | None) -> Strategy:
+        """The table's strategy, with its fallback model when its own is not converted."""
         chosen = self.table.for_modality(modality)
+        if chosen.fallback and not model_available(chosen.model):
+            if chosen.model not in self._fallbacks_logged:
+                self._fallbacks_logged.add(chosen.model)
+                self._log(f"model {chosen.model!r} is not converted here; using "
+                          f"{chosen.fallback!r} instead (see `medsam-fast convert --help`)")
+            chosen = replace(chosen, model=chosen.fallback)
         return chosen if self.margin is None else replace(chosen, margin=self.margin)
 
     # ---------------------------------------------------------------- whole cases
@@ -113,7 +143,14 @@ class Segmenter:
         segs = np.zeros(case.imgs.shape[:2], dtype=label_dtype(len(case.boxes)))
         stats = {}
         if len(case.boxes):
-            stats = self._load_model(strategy.model).segment_2d(case.imgs, case.boxes, segs)
+            description, model = self._load_model(strategy.model)
+            if description.family == "efficientsam":
+                stats = model.segment_2d(case.imgs, case.boxes, segs, description.scale == "max",
+                                         description.mean, description.std,
+                                         description.center_point, description.mask_index,
+                                         description.upsample)
+            else:
+                stats = model.segment_2d(case.imgs, case.boxes, segs)
         self.last_stats = {**stats, "modality": modality, "model": strategy.model, "strategy": "box"}
         return segs
 
@@ -123,7 +160,13 @@ class Segmenter:
         case = check_case(volume, boxes, name)
         self._check_memory(case, modality)
         strategy = self.strategy_for(modality)
-        model = self._load_model(strategy.model)
+        description, model = self._load_model(strategy.model)
+        if description.family != "litemedsam" and strategy.fallback:
+            strategy = replace(strategy, model=strategy.fallback)
+            description, model = self._load_model(strategy.model)
+        if description.family != "litemedsam":
+            raise CaseError(name, f"model {strategy.model!r} ({description.family}) segments 2D "
+                                  "images only; route 3D modalities to a LiteMedSAM model")
         segs = np.zeros(case.imgs.shape, dtype=label_dtype(len(case.boxes)))
         stats = {}
         if len(case.boxes) and strategy.mode_3d == "propagate":
@@ -175,9 +218,12 @@ _default: dict[tuple, Segmenter] = {}
 
 
 def segment(case, strategy: str = "seed", threads: int = 0, model_dir=None,
-            modality: str | None = None) -> np.ndarray:
+            modality: str | None = None, engine: str = "onnxruntime",
+            precision: str = "fp32") -> np.ndarray:
     """Segments one case (npz path, dict or Case) with a process-wide Segmenter."""
-    key = (str(strategy), threads, None if model_dir is None else str(Path(model_dir)))
+    key = (str(strategy), threads, None if model_dir is None else str(Path(model_dir)),
+           engine, precision)
     if key not in _default:
-        _default[key] = Segmenter(strategy=strategy, threads=threads, model_dir=model_dir)
+        _default[key] = Segmenter(strategy=strategy, threads=threads, model_dir=model_dir,
+                                  engine=engine, precision=precision)
     return _default[key].segment(case, modality)

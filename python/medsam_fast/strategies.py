@@ -10,8 +10,10 @@ given explicitly) to a Strategy; modalities not in the table take its default.
 - ``three_view``: box_every_slice along z (axial), y (coronal) and x (sagittal), then a
   per-voxel majority vote (where all three views differ, the smallest label, often 0).
 
-``model`` is ``"litemedsam"`` (the bundled checkpoint) or a folder holding a converted
-ONNX pair (``medsam-fast convert --checkpoint my.pth --out DIR``).
+``model`` is ``"litemedsam"`` (the bundled checkpoint), ``"efficientsam"`` (the folder
+``medsam-fast convert --family efficientsam`` writes by default), or a folder holding a
+converted pair (``medsam-fast convert --checkpoint my.pth --out DIR``); ``fallback``
+names the model used while ``model`` has not been converted.
 """
 from __future__ import annotations
 
@@ -28,6 +30,9 @@ class Strategy:
     model: str = BUNDLED_MODEL
     mode_3d: str = "propagate"
     margin: int = 3
+    # The model used while `model` is not converted, and for 3D cases when `model` is a
+    # 2D-only family (EfficientSAM).
+    fallback: str | None = None
 
     def __post_init__(self):
         if self.mode_3d not in MODES_3D:
@@ -53,20 +58,24 @@ class StrategyTable:
         return self.by_modality.get(normalise_modality(modality), self.default)
 
     def describe(self) -> str:
-        rows = [f"{'modality':<12}{'model':<14}{'3D strategy':<17}margin"]
+        rows = [f"{'modality':<12}{'model':<32}{'3D strategy':<17}margin"]
         for key, s in [("(default)", self.default), *sorted(self.by_modality.items())]:
-            rows.append(f"{key:<12}{s.model:<14}{s.mode_3d:<17}{s.margin}")
+            model = s.model if not s.fallback else f"{s.model} (else {s.fallback})"
+            rows.append(f"{key:<12}{model:<32}{s.mode_3d:<17}{s.margin}")
         return "\n".join(rows)
 
 
-# The seed entry's routing for LiteMedSAM: CT and MR propagate with a 7 px margin, PET is
-# segmented in three views with a vote, other 3D modalities take the box on every slice.
-# (The seed also sent 2D Microscopy and X-Ray to EfficientSAM and used a fine-tuned PET
-# encoder; neither set of weights ships here, see the README.)
+# The seed entry's routing: CT and MR propagate with a 7 px margin, PET is segmented in
+# three views with a vote, other 3D modalities take the box on every slice, and 2D
+# Microscopy and X-Ray go to EfficientSAM once the user has converted a checkpoint
+# (`medsam-fast convert --family efficientsam`), to LiteMedSAM until then.  (The seed's
+# fine-tuned PET encoder does not ship either; see the README.)
 SEED = StrategyTable("seed", Strategy(mode_3d="box_every_slice"), {
     "ct": Strategy(mode_3d="propagate", margin=7),
     "mr": Strategy(mode_3d="propagate", margin=7),
     "pet": Strategy(mode_3d="three_view"),
+    "microscopy": Strategy(model="efficientsam", fallback=BUNDLED_MODEL, mode_3d="box_every_slice"),
+    "x-ray": Strategy(model="efficientsam", fallback=BUNDLED_MODEL, mode_3d="box_every_slice"),
 })
 
 # The upstream LiteMedSAM baseline: every 3D modality propagates with a 3 px margin.

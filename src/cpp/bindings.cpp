@@ -8,8 +8,11 @@
 #include <cmath>
 #include <string>
 
+#include "binding_checks.hpp"
 #include "intensity.hpp"
 #include "masks.hpp"
+#include "openvino_runtime.hpp"
+#include "ort_runtime.hpp"
 #include "metrics.hpp"
 #include "preprocess.hpp"
 #include "resize.hpp"
@@ -18,80 +21,9 @@
 
 namespace py = pybind11;
 using namespace medsam;
+using namespace medsam::bind;
 
 namespace {
-
-template <typename T>
-void require(const py::array& a, const char* name, int min_rank, int max_rank) {
-  if (!py::isinstance<py::array_t<T>>(a) || !a.dtype().equal(py::dtype::of<T>())) {
-    throw py::type_error(std::string(name) + " must be a numpy array of " +
-                         py::str(py::dtype::of<T>()).cast<std::string>() + ", got " +
-                         py::str(a.dtype()).cast<std::string>());
-  }
-  if (a.ndim() < min_rank || a.ndim() > max_rank) {
-    throw py::value_error(std::string(name) + " has " + std::to_string(a.ndim()) +
-                          " dimensions, expected " + std::to_string(min_rank) +
-                          (min_rank == max_rank ? "" : " to " + std::to_string(max_rank)));
-  }
-  if (!(a.flags() & py::array::c_style)) {
-    throw py::value_error(std::string(name) + " must be C-contiguous");
-  }
-  for (int i = 0; i < a.ndim(); ++i) {
-    if (a.shape(i) <= 0) throw py::value_error(std::string(name) + " has an empty dimension");
-  }
-}
-
-int as_int(py::ssize_t v, const char* what) {
-  if (v > (1 << 30)) throw py::value_error(std::string(what) + " is too large");
-  return static_cast<int>(v);
-}
-
-py::dict stats_dict(const SegmentStats& s) {
-  py::dict d;
-  d["slices_encoded"] = s.slices_encoded;
-  d["decoder_runs"] = s.decoder_runs;
-  d["masks_decoded"] = s.masks_decoded;
-  d["peak_cached_embeddings"] = s.peak_cached_embeddings;
-  d["preprocess_seconds"] = s.preprocess_seconds;
-  d["encode_seconds"] = s.encode_seconds;
-  d["decode_seconds"] = s.decode_seconds;
-  d["postprocess_seconds"] = s.postprocess_seconds;
-  return d;
-}
-
-void require_boxes(const py::array& boxes, int width) {
-  require<double>(boxes, "boxes", 2, 2);
-  if (boxes.shape(1) != width) {
-    throw py::value_error("boxes must have " + std::to_string(width) + " columns, got " +
-                          std::to_string(boxes.shape(1)));
-  }
-}
-
-// Runs f on the labels buffer (uint8 or uint16, checked by require_labels), GIL released.
-template <typename F>
-void on_labels(py::array& out, F&& f) {
-  if (out.dtype().equal(py::dtype::of<uint8_t>())) {
-    auto* labels = static_cast<uint8_t*>(out.mutable_data());
-    py::gil_scoped_release release;
-    f(labels);
-  } else {
-    auto* labels = static_cast<uint16_t*>(out.mutable_data());
-    py::gil_scoped_release release;
-    f(labels);
-  }
-}
-
-void require_labels(const py::array& out, const std::vector<py::ssize_t>& shape) {
-  const bool u8 = out.dtype().equal(py::dtype::of<uint8_t>());
-  const bool u16 = out.dtype().equal(py::dtype::of<uint16_t>());
-  if (!u8 && !u16) throw py::type_error("out must be uint8 or uint16");
-  if (!(out.flags() & py::array::c_style) || !out.writeable()) {
-    throw py::value_error("out must be a writeable C-contiguous array");
-  }
-  if (std::vector<py::ssize_t>(out.shape(), out.shape() + out.ndim()) != shape) {
-    throw py::value_error("out has the wrong shape");
-  }
-}
 
 LabelVolume label_volume(const py::array& a, const char* name) {
   if (a.ndim() != 3) throw py::value_error(std::string(name) + " must be 3-dimensional here");
@@ -154,8 +86,10 @@ auto with_intensity_type(const py::array& a, F&& f) {
 
 class PyModel {
  public:
-  PyModel(const std::string& encoder, const std::string& decoder, int threads)
-      : model_(encoder, decoder, SessionSettings{threads}) {}
+  PyModel(const std::string& encoder, const std::string& decoder, int threads,
+          const std::string& engine, const std::string& precision)
+      : model_(encoder, decoder,
+               EngineSettings{parse_engine(engine), threads, parse_precision(precision)}) {}
 
   py::array_t<float> encode(const py::array& images) {
     require<float>(images, "images", 4, 4);
@@ -256,15 +190,20 @@ void vote(const py::array& a, const py::array& b, const py::array& c, py::array&
 
 }  // namespace
 
+void bind_efficientsam(py::module_& m);
+
 PYBIND11_MODULE(_core, m) {
   m.doc() = "medsam_fast's C++ core";
   static py::exception<OrtError> ort_error(m, "OrtError", PyExc_RuntimeError);
+  static py::exception<OpenVinoError> openvino_error(m, "OpenVinoError", PyExc_RuntimeError);
   static py::exception<RuntimeLoadError> load_error(m, "RuntimeLoadError", PyExc_ImportError);
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
     } catch (const OrtError& e) {
       py::set_error(ort_error, e.what());
+    } catch (const OpenVinoError& e) {
+      py::set_error(openvino_error, e.what());
     } catch (const RuntimeLoadError& e) {
       py::set_error(load_error, e.what());
     }
@@ -274,6 +213,9 @@ PYBIND11_MODULE(_core, m) {
         py::arg("library_path"),
         "Load libonnxruntime from `library_path` (once per process); returns its version.");
   m.def("runtime_loaded", &OrtRuntime::loaded);
+  m.def("load_openvino", [](const std::string& path) { return OpenVinoRuntime::load(path).path(); },
+        py::arg("library_path"),
+        "Load libopenvino_c from `library_path` (once per process); returns the path loaded.");
   m.attr("ORT_API_VERSION") = ORT_API_VERSION;
 
   m.def("longest_side_extent",
@@ -416,8 +358,10 @@ PYBIND11_MODULE(_core, m) {
         py::arg("volume"), py::arg("p_lo"), py::arg("p_hi"));
 
   py::class_<PyModel>(m, "LiteMedSAMModel")
-      .def(py::init<const std::string&, const std::string&, int>(), py::arg("encoder"),
-           py::arg("decoder"), py::arg("threads") = 0)
+      .def(py::init<const std::string&, const std::string&, int, const std::string&,
+                    const std::string&>(),
+           py::arg("encoder"), py::arg("decoder"), py::arg("threads") = 0,
+           py::arg("engine") = "onnxruntime", py::arg("precision") = "fp32")
       .def("encode", &PyModel::encode, py::arg("images"))
       .def("decode", &PyModel::decode, py::arg("embedding"), py::arg("boxes"))
       .def("segment_2d", &PyModel::segment_2d, py::arg("image"), py::arg("boxes"), py::arg("out"))
@@ -425,4 +369,5 @@ PYBIND11_MODULE(_core, m) {
            py::arg("out"), py::arg("axis") = 0)
       .def("segment_3d", &PyModel::segment_3d, py::arg("volume"), py::arg("boxes"), py::arg("out"),
            py::arg("margin") = 3, py::arg("max_cached") = 64);
+  bind_efficientsam(m);
 }

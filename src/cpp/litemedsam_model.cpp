@@ -6,7 +6,7 @@
 namespace medsam {
 namespace {
 
-void expect_names(const OnnxSession& s, const std::string& path,
+void expect_names(const InferenceSession& s, const std::string& path,
                   const std::vector<std::string>& inputs, const std::vector<std::string>& outputs) {
   if (s.input_names() != inputs || s.output_names() != outputs) {
     std::string got;
@@ -21,20 +21,21 @@ void expect_names(const OnnxSession& s, const std::string& path,
 }  // namespace
 
 LiteMedSAMModel::LiteMedSAMModel(const std::string& encoder_path, const std::string& decoder_path,
-                                 const SessionSettings& settings)
-    : encoder_(encoder_path, settings), decoder_(decoder_path, settings) {
-  expect_names(encoder_, encoder_path, {"image"}, {"embeddings"});
-  expect_names(decoder_, decoder_path, {"image_embeddings", "boxes"}, {"low_res_logits"});
+                                 const EngineSettings& settings)
+    : encoder_(open_session(encoder_path, settings)),
+      decoder_(open_session(decoder_path, settings)) {
+  expect_names(*encoder_, encoder_path, {"image"}, {"embeddings"});
+  expect_names(*decoder_, decoder_path, {"image_embeddings", "boxes"}, {"low_res_logits"});
 }
 
 void LiteMedSAMModel::encode(const float* images, int64_t batch, float* embeddings) const {
-  encoder_.run({{const_cast<float*>(images), {batch, 3, 256, 256}}},
+  encoder_->run({{const_cast<float*>(images), {batch, 3, 256, 256}}},
                {{embeddings, {batch, 256, 64, 64}}});
 }
 
 void LiteMedSAMModel::decode(const float* embedding, const float* boxes, int64_t n,
                              float* logits) const {
-  decoder_.run({{const_cast<float*>(embedding), {1, 256, 64, 64}},
+  decoder_->run({{const_cast<float*>(embedding), {1, 256, 64, 64}},
                 {const_cast<float*>(boxes), {n, 4}}},
                {{logits, {n, 1, 256, 256}}});
 }

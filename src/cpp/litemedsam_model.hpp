@@ -1,9 +1,10 @@
-// LiteMedSAM as two ONNX sessions: the image encoder and the box-prompted decoder.
+// LiteMedSAM as two inference sessions: the image encoder and the box-prompted decoder.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 
-#include "onnx_session.hpp"
+#include "inference_session.hpp"
 
 namespace medsam {
 
@@ -13,7 +14,7 @@ constexpr int64_t kLogitElements = 256 * 256;          // one (1,256,256) low-re
 class LiteMedSAMModel {
  public:
   LiteMedSAMModel(const std::string& encoder_path, const std::string& decoder_path,
-                  const SessionSettings& settings);
+                  const EngineSettings& settings);
 
   // images (batch,3,256,256) -> embeddings (batch,256,64,64)
   void encode(const float* images, int64_t batch, float* embeddings) const;
@@ -21,8 +22,8 @@ class LiteMedSAMModel {
   void decode(const float* embedding, const float* boxes, int64_t n, float* logits) const;
 
  private:
-  OnnxSession encoder_;
-  OnnxSession decoder_;
+  std::unique_ptr<InferenceSession> encoder_;
+  std::unique_ptr<InferenceSession> decoder_;
 };
 
 }  // namespace medsam

@@ -30,13 +30,7 @@ std::string shape_str(const std::vector<int64_t>& s) {
 
 }  // namespace
 
-size_t TensorView::elements() const {
-  size_t n = 1;
-  for (int64_t d : shape) n *= static_cast<size_t>(d);
-  return n;
-}
-
-OnnxSession::OnnxSession(const std::string& model_path, const SessionSettings& settings)
+OnnxSession::OnnxSession(const std::string& model_path, const EngineSettings& settings)
     : path_(model_path) {
   OrtRuntime& runtime = OrtRuntime::get();
   const OrtApi& api = runtime.api();
@@ -87,9 +81,6 @@ OnnxSession::OnnxSession(const std::string& model_path, const SessionSettings& s
   collect(true);
   collect(false);
 }
-
-std::vector<int64_t> OnnxSession::input_shape(size_t i) const { return input_shapes_.at(i); }
-std::vector<int64_t> OnnxSession::output_shape(size_t i) const { return output_shapes_.at(i); }
 
 void OnnxSession::run(const std::vector<TensorView>& inputs,
                       const std::vector<TensorView>& outputs) const {

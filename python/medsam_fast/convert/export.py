@@ -5,6 +5,7 @@ inference never imports it.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import json
@@ -14,6 +15,8 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
+
+from ..model_description import DESCRIPTION_FILE, LITEMEDSAM
 
 OPSET = 17
 ENCODER_FILE = "litemedsam_encoder.onnx"
@@ -51,7 +54,24 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _import_torch():
+@contextlib.contextmanager
+def staged_folder(out_dir: Path):
+    """A scratch folder beside ``out_dir`` that replaces it only when the block succeeds,
+    so a failed or interrupted conversion never leaves a half-written model."""
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    staging.chmod(0o755)  # mkdtemp makes it private; the cache is an ordinary folder
+    try:
+        yield staging
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        os.replace(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def import_torch():
     try:
         import torch  # noqa: F401
         import onnx  # noqa: F401
@@ -99,20 +119,16 @@ def _export_decoder(torch, model, path: Path) -> None:
 
 def convert_litemedsam(out_dir: Path, checkpoint: Path | None = None, log=print) -> Path:
     """Writes encoder, decoder and manifest to ``out_dir`` (atomically) and returns it."""
-    torch = _import_torch()
+    torch = import_torch()
     from .litemedsam_torch import load_litemedsam
 
     checkpoint = Path(checkpoint) if checkpoint else find_bundled_checkpoint()
     if not checkpoint.is_file():
         raise FileNotFoundError(f"{checkpoint}: checkpoint not found")
-    out_dir = Path(out_dir)
     log(f"converting {checkpoint} to ONNX in {out_dir} (once)")
     started = time.perf_counter()
     model = load_litemedsam(checkpoint)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
-    staging.chmod(0o755)  # mkdtemp makes it private; the cache is an ordinary folder
-    try:
+    with staged_folder(Path(out_dir)) as staging:
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             _export_encoder(torch, model, staging / ENCODER_FILE)
@@ -131,11 +147,6 @@ def convert_litemedsam(out_dir: Path, checkpoint: Path | None = None, log=print)
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
         (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        os.replace(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        (staging / DESCRIPTION_FILE).write_text(LITEMEDSAM.to_json())
     log(f"converted in {time.perf_counter() - started:.1f} s")
     return out_dir

@@ -1,0 +1,104 @@
+"""Both engines, fp32 and bf16, side by side with the plain Python pipeline, same run.
+
+    pytest benchmarks/bench_engines.py --benchmark-only --benchmark-group-by=param:case
+
+Configurations: ``onnxruntime-fp32`` (the default), ``openvino-fp32``, ``openvino-bf16``
+(OpenVINO needs the ``openvino`` extra; those rows are skipped without it) and
+``plain-onnx`` (the challenge's Python way on ONNX Runtime, see bench_speed.py).  Every
+configuration runs the baseline rule on the same real cases.  ``extra_info`` holds the
+case's mean DSC against its ground truth, its mean DSC against onnxruntime-fp32's segs
+(the precision's own effect), whether the segs are identical to onnxruntime-fp32's, and
+the speed-up over plain-onnx measured in this run.  ``test_encoder_floor`` times each
+configuration's encoder on one slice.
+"""
+import importlib.util
+import time
+
+import numpy as np
+import pytest
+
+from cases import CASES, LABELLED_CASES
+from reference_pipeline import OnnxBaseline
+from shared_fixtures import THREADS
+
+from medsam_fast import metrics
+
+CONFIGS = ["onnxruntime-fp32", "openvino-fp32", "openvino-bf16"]
+ALL_CASES = {**CASES, **LABELLED_CASES}
+_segs: dict = {}
+_seconds: dict = {}
+
+
+def _needs_openvino(config):
+    if config.startswith("openvino") and importlib.util.find_spec("openvino") is None:
+        pytest.skip("openvino is not installed (pip install 'medsam-fast[openvino]')")
+
+
+@pytest.fixture(scope="module")
+def segmenters():
+    from medsam_fast import Segmenter
+
+    made = {}
+
+    def get(config):
+        if config not in made:
+            engine, precision = config.split("-")
+            made[config] = Segmenter(strategy="baseline", threads=THREADS, engine=engine,
+                                     precision=precision)
+        return made[config]
+    return get
+
+
+@pytest.fixture(scope="module")
+def plain(segmenters):
+    files = segmenters("onnxruntime-fp32").files
+    return OnnxBaseline(files.encoder, files.decoder, THREADS)
+
+
+def _mean_dsc(reference, segs):
+    if reference.max() == 0:
+        return float("nan")
+    return round(float(metrics.dsc(reference, segs).mean), 4)
+
+
+@pytest.mark.parametrize("case", list(ALL_CASES))
+@pytest.mark.parametrize("config", ["plain-onnx"] + CONFIGS)
+def test_engine_latency(benchmark, case, config, segmenters, plain):
+    data = ALL_CASES[case]()
+    if config == "plain-onnx":
+        is_3d = data["boxes"].shape[1] == 6
+        run = lambda: (plain.segment_3d if is_3d else plain.segment_2d)(data["imgs"], data["boxes"])  # noqa: E731
+    else:
+        _needs_openvino(config)
+        segmenter = segmenters(config)
+        run = lambda: segmenter.segment(data)  # noqa: E731
+    start = time.perf_counter()
+    segs = benchmark.pedantic(run, rounds=1, iterations=1)
+    _seconds[(case, config)] = time.perf_counter() - start
+    _segs[(case, config)] = segs
+    info = benchmark.extra_info
+    if "gts" in data:
+        info["dsc_vs_truth"] = _mean_dsc(data["gts"], segs)
+    fp32 = _segs.get((case, "onnxruntime-fp32"))
+    if fp32 is not None and config != "onnxruntime-fp32":
+        info["identical_to_onnxruntime_fp32"] = bool(np.array_equal(fp32, segs))
+        info["dsc_vs_onnxruntime_fp32"] = _mean_dsc(fp32, segs)
+    if config != "plain-onnx" and (case, "plain-onnx") in _seconds:
+        info["speedup_vs_plain"] = round(_seconds[(case, "plain-onnx")] / _seconds[(case, config)], 2)
+    if config != "plain-onnx":
+        stages = segmenters(config).last_stats
+        info["slices_encoded"] = stages.get("slices_encoded")
+        info["encode_seconds"] = round(stages.get("encode_seconds", 0.0), 3)
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_encoder_floor(benchmark, config, segmenters):
+    """The encoder alone on one real slice; a case's floor is this times its distinct slices."""
+    from medsam_fast import _core, colin27
+
+    _needs_openvino(config)
+    model = segmenters(config).model
+    t1, _ = colin27.load()
+    x, _ = _core.prepare_encoder_input(np.ascontiguousarray(t1[80]))
+    model.encode(x)
+    benchmark.pedantic(lambda: model.encode(x), rounds=5, iterations=1)
