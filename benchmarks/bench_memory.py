@@ -4,6 +4,7 @@
 
 The volume is synthetic (ellipsoids on noise): memory does not depend on the anatomy.
 """
+import importlib.util
 import json
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import pytest
 LIMIT_BYTES = 2 * 1024 ** 3
 
 SCRIPT = r"""
-import json, resource, time
+import json, resource, sys, time
 import numpy as np
 import medsam_fast
 
@@ -30,7 +31,7 @@ for i in range(10):
     vol[cz - rz:cz + rz + 1, cy - ry:cy + ry + 1, cx - rx:cx + rx + 1][inside] = 200
     boxes.append([cx - rx, cy - ry, cz - rz, cx + rx, cy + ry, cz + rz])
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-seg = medsam_fast.Segmenter(strategy="baseline", threads=2)
+seg = medsam_fast.Segmenter(strategy="baseline", threads=2, engine=sys.argv[1], precision=sys.argv[2])
 start = time.perf_counter()
 segs = seg.segment({"imgs": vol, "boxes": np.array(boxes)})
 elapsed = time.perf_counter() - start
@@ -41,10 +42,14 @@ print(json.dumps({"peak_rss": peak, "rss_before_model": before, "seconds": elaps
 
 
 @pytest.mark.parametrize("case", ["ct-300x512x512-10"])
-def test_ct_sized_case_peak_memory(benchmark, case):
+@pytest.mark.parametrize("config", ["onnxruntime-fp32", "openvino-fp32", "openvino-bf16"])
+def test_ct_sized_case_peak_memory(benchmark, case, config):
+    if config.startswith("openvino") and importlib.util.find_spec("openvino") is None:
+        pytest.skip("openvino is not installed")
+
     def run():
-        out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
-                             check=True)
+        out = subprocess.run([sys.executable, "-c", SCRIPT, *config.split("-")],
+                             capture_output=True, text=True, check=True)
         return json.loads(out.stdout.strip().splitlines()[-1])
 
     result = benchmark.pedantic(run, rounds=1, iterations=1)

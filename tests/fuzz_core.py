@@ -100,7 +100,25 @@ def _npz(f: Bytes):
         load_case(path)
 
 
-TARGETS = [_resize, _encoder_input, _logits, _propagation, _metrics, _vote, _intensity, _npz]
+def _torch_resample(f: Bytes):
+    plane = f.array(f.shape(f.int(1, 3), 40), DTYPES[f.int(0, len(DTYPES) - 1)])
+    _core.torch_resize(plane, f.int(-2, 300), f.int(-2, 300), ("bilinear", "bicubic", "area")[f.int(0, 2)])
+
+
+def _stretched_input(f: Bytes):
+    image = f.array(f.shape(f.int(1, 4), 60), DTYPES[f.int(0, 1)])
+    mean = [f.int(-3, 3) / 2 for _ in range(3)]
+    std = [f.int(-1, 3) / 2 for _ in range(f.int(2, 4))]
+    _core.prepare_stretched_input(image, f.int(-5, 80), bool(f.int(0, 1)), mean, std)
+
+
+def _point_prompts(f: Bytes):
+    boxes = f.array(f.shape(f.int(1, 3), 6), np.float64)
+    _core.point_prompts(boxes, f.int(-2, 500), f.int(-2, 500), f.int(-2, 2000), bool(f.int(0, 1)))
+
+
+TARGETS = [_resize, _encoder_input, _logits, _propagation, _metrics, _vote, _intensity, _npz,
+           _torch_resample, _stretched_input, _point_prompts]
 
 
 def one_input(data: bytes) -> None:

@@ -7,6 +7,7 @@ import pytest
 
 from medsam_fast import _core
 from medsam_fast.convert import export
+from medsam_fast.model_description import LITEMEDSAM, read_description
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +24,8 @@ def test_conversion_writes_the_pair_and_a_manifest(converted):
     assert manifest["opset"] == export.OPSET
     assert manifest["decoder"]["outputs"]["low_res_logits"] == ["boxes", 1, 256, 256]
     assert sorted(p.name for p in converted.iterdir()) == sorted(
-        [export.ENCODER_FILE, export.DECODER_FILE, export.MANIFEST_FILE])
+        [export.ENCODER_FILE, export.DECODER_FILE, export.MANIFEST_FILE, "model.json"])
+    assert read_description(converted) == LITEMEDSAM
     assert not [p for p in converted.parent.iterdir() if p.name.startswith(".")]
 
 

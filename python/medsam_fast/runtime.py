@@ -15,24 +15,30 @@ from . import _core
 ENV_LIBRARY = "MEDSAM_FAST_ORT_LIBRARY"
 
 
-def find_library() -> Path:
-    """Path of libonnxruntime.so.1.* (``MEDSAM_FAST_ORT_LIBRARY`` overrides the search)."""
-    override = os.environ.get(ENV_LIBRARY)
+def _library_in_wheel(env: str, package: str, pattern: str, missing: str) -> Path:
+    """The shared library `package`'s wheel ships at `pattern` (relative to the package),
+    or the file the environment variable `env` names."""
+    override = os.environ.get(env)
     if override:
         path = Path(override)
         if not path.is_file():
-            raise FileNotFoundError(f"{ENV_LIBRARY}={override}: no such file")
+            raise FileNotFoundError(f"{env}={override}: no such file")
         return path
-    spec = importlib.util.find_spec("onnxruntime")
+    spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
-        raise ImportError("the onnxruntime package is not installed: pip install onnxruntime")
+        raise ImportError(missing)
     for location in spec.submodule_search_locations:
-        hits = sorted(glob.glob(os.path.join(location, "capi", "libonnxruntime.so.1*")))
+        hits = sorted(glob.glob(os.path.join(location, pattern)))
         if hits:
             return Path(hits[-1])
-    raise ImportError(
-        "the installed onnxruntime package ships no libonnxruntime.so.1.*; "
-        f"set {ENV_LIBRARY} to the library's path")
+    raise ImportError(f"the installed {package} package ships no {pattern}; "
+                      f"set {env} to the library's path")
+
+
+def find_library() -> Path:
+    """Path of libonnxruntime.so.1.* (``MEDSAM_FAST_ORT_LIBRARY`` overrides the search)."""
+    return _library_in_wheel(ENV_LIBRARY, "onnxruntime", os.path.join("capi", "libonnxruntime.so.1*"),
+                             "the onnxruntime package is not installed: pip install onnxruntime")
 
 
 def ensure_loaded() -> str:
@@ -49,22 +55,9 @@ PRECISIONS = ("fp32", "bf16")
 def find_openvino_library() -> Path:
     """Path of the OpenVINO C API library the ``openvino`` wheel ships
     (``MEDSAM_FAST_OPENVINO_LIBRARY`` overrides the search)."""
-    override = os.environ.get(ENV_OPENVINO_LIBRARY)
-    if override:
-        path = Path(override)
-        if not path.is_file():
-            raise FileNotFoundError(f"{ENV_OPENVINO_LIBRARY}={override}: no such file")
-        return path
-    spec = importlib.util.find_spec("openvino")
-    if spec is None or not spec.submodule_search_locations:
-        raise ImportError("engine 'openvino' needs the openvino package: "
-                          "pip install 'medsam-fast[openvino]'")
-    for location in spec.submodule_search_locations:
-        hits = sorted(glob.glob(os.path.join(location, "libs", "libopenvino_c.so*")))
-        if hits:
-            return Path(hits[-1])
-    raise ImportError("the installed openvino package ships no libopenvino_c.so*; "
-                      f"set {ENV_OPENVINO_LIBRARY} to the library's path")
+    return _library_in_wheel(ENV_OPENVINO_LIBRARY, "openvino", os.path.join("libs", "libopenvino_c.so*"),
+                             "engine 'openvino' needs the openvino package: "
+                             "pip install 'medsam-fast[openvino]'")
 
 
 def ensure_engine(engine: str, precision: str = "fp32") -> None:

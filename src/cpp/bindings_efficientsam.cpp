@@ -111,6 +111,7 @@ void bind_efficientsam(py::module_& m) {
   m.def("point_prompts",
         [](const py::array& boxes, int h, int w, int size, bool center_point) {
           require_boxes(boxes, 4);
+          if (h < 1 || w < 1 || size < 1) throw py::value_error("h, w and size must be positive");
           std::vector<float> coords, labels;
           const int64_t n = boxes.shape(0);
           const int p = point_prompts(static_cast<const double*>(boxes.data()), n, h, w, size,

@@ -4,21 +4,6 @@
 #include <vector>
 
 namespace medsam {
-namespace {
-
-void expect_names(const InferenceSession& s, const std::string& path,
-                  const std::vector<std::string>& inputs, const std::vector<std::string>& outputs) {
-  if (s.input_names() != inputs || s.output_names() != outputs) {
-    std::string want;
-    for (const auto& n : inputs) want += n + " ";
-    want += "-> ";
-    for (const auto& n : outputs) want += n + " ";
-    throw std::invalid_argument(path + ": not an EfficientSAM model converted by medsam-fast "
-                                "(expected " + want + ")");
-  }
-}
-
-}  // namespace
 
 EfficientSAMModel::EfficientSAMModel(const std::string& encoder_path,
                                      const std::string& decoder_path,
@@ -29,9 +14,11 @@ EfficientSAMModel::EfficientSAMModel(const std::string& encoder_path,
       num_masks_(num_masks) {
   if (input_size < 16 || input_size > 4096) throw std::invalid_argument("input_size must be in [16, 4096]");
   if (num_masks < 1 || num_masks > 16) throw std::invalid_argument("num_masks must be in [1, 16]");
-  expect_names(*encoder_, encoder_path, {"image"}, {"embeddings"});
-  expect_names(*decoder_, decoder_path, {"image_embeddings", "point_coords", "point_labels"},
-               {"low_res_logits", "iou_predictions"});
+  expect_signature(*encoder_, encoder_path, {"image"}, {"embeddings"},
+                   "convert it with `medsam-fast convert --family efficientsam`");
+  expect_signature(*decoder_, decoder_path, {"image_embeddings", "point_coords", "point_labels"},
+                   {"low_res_logits", "iou_predictions"},
+                   "convert it with `medsam-fast convert --family efficientsam`");
 }
 
 void EfficientSAMModel::encode(const float* image, float* embedding) const {

@@ -18,6 +18,21 @@ std::unique_ptr<InferenceSession> open_session(const std::string& model_path,
   return std::make_unique<OnnxSession>(model_path, settings);
 }
 
+void expect_signature(const InferenceSession& session, const std::string& path,
+                      const std::vector<std::string>& inputs,
+                      const std::vector<std::string>& outputs, const std::string& hint) {
+  if (session.input_names() == inputs && session.output_names() == outputs) return;
+  auto listed = [](const std::vector<std::string>& names) {
+    std::string text;
+    for (const auto& n : names) text += (text.empty() ? "" : " ") + n;
+    return text;
+  };
+  throw std::invalid_argument(path + ": unexpected model signature (" +
+                              listed(session.input_names()) + " -> " +
+                              listed(session.output_names()) + ", expected " + listed(inputs) +
+                              " -> " + listed(outputs) + "); " + hint);
+}
+
 Engine parse_engine(const std::string& name) {
   if (name == "onnxruntime") return Engine::OnnxRuntime;
   if (name == "openvino") return Engine::OpenVino;

@@ -35,6 +35,12 @@ class InferenceSession {
 std::unique_ptr<InferenceSession> open_session(const std::string& model_path,
                                                const EngineSettings& settings);
 
+// Throws std::invalid_argument naming `path` unless the session's inputs and outputs are
+// exactly these names (in order); `hint` says how to get a model that has them.
+void expect_signature(const InferenceSession& session, const std::string& path,
+                      const std::vector<std::string>& inputs,
+                      const std::vector<std::string>& outputs, const std::string& hint);
+
 Engine parse_engine(const std::string& name);
 Precision parse_precision(const std::string& name);
 

@@ -4,28 +4,15 @@
 #include <vector>
 
 namespace medsam {
-namespace {
-
-void expect_names(const InferenceSession& s, const std::string& path,
-                  const std::vector<std::string>& inputs, const std::vector<std::string>& outputs) {
-  if (s.input_names() != inputs || s.output_names() != outputs) {
-    std::string got;
-    for (const auto& n : s.input_names()) got += n + " ";
-    got += "-> ";
-    for (const auto& n : s.output_names()) got += n + " ";
-    throw std::invalid_argument(path + ": unexpected model signature (" + got +
-                                "); convert the checkpoint with `medsam-fast convert`");
-  }
-}
-
-}  // namespace
 
 LiteMedSAMModel::LiteMedSAMModel(const std::string& encoder_path, const std::string& decoder_path,
                                  const EngineSettings& settings)
     : encoder_(open_session(encoder_path, settings)),
       decoder_(open_session(decoder_path, settings)) {
-  expect_names(*encoder_, encoder_path, {"image"}, {"embeddings"});
-  expect_names(*decoder_, decoder_path, {"image_embeddings", "boxes"}, {"low_res_logits"});
+  expect_signature(*encoder_, encoder_path, {"image"}, {"embeddings"},
+                   "convert the checkpoint with `medsam-fast convert`");
+  expect_signature(*decoder_, decoder_path, {"image_embeddings", "boxes"}, {"low_res_logits"},
+                   "convert the checkpoint with `medsam-fast convert`");
 }
 
 void LiteMedSAMModel::encode(const float* images, int64_t batch, float* embeddings) const {
