@@ -55,10 +55,31 @@ def test_3d_encodes_each_slice_once(segmenter, cases):
 def test_a_tiny_embedding_cache_re_encodes_but_gives_the_same_segmentation(cases):
     from medsam_fast import Segmenter
 
-    case = cases["pallidum"]
+    from medsam_fast import colin27
+
+    # Caudate and thalamus (left): overlapping z ranges with different middles, so one
+    # cached slice cannot serve both walks (boxes sharing their slices step together).
+    case = colin27.case_3d((71, 77))
     roomy = Segmenter(strategy="baseline", threads=2)
     tight = Segmenter(strategy="baseline", threads=2, max_cached_embeddings=1)
     a, b = roomy.segment(case), tight.segment(case)
     np.testing.assert_array_equal(a, b)
     assert tight.last_stats["peak_cached_embeddings"] == 1
     assert tight.last_stats["slices_encoded"] > roomy.last_stats["slices_encoded"]
+
+
+def test_encoding_ahead_on_a_helper_thread_gives_the_sequential_segmentation(cases):
+    """threads=2 runs encodes on a helper thread ahead of the propagation and steps the
+    boxes in whatever order their slices are ready; threads=1 runs one box after another.
+    Both must give the same labels (later boxes win overlaps), and a small cache must
+    still hold at most its capacity."""
+    from medsam_fast import Segmenter, colin27
+
+    case = colin27.case_3d((75, 77, 76))  # pallidum L, thalamus L, pallidum R
+    sequential = Segmenter(strategy="baseline", threads=1).segment(case)
+    ahead = Segmenter(strategy="baseline", threads=2)
+    np.testing.assert_array_equal(ahead.segment(case), sequential)
+    small = Segmenter(strategy="baseline", threads=2, max_cached_embeddings=3)
+    np.testing.assert_array_equal(small.segment(case), sequential)
+    assert small.last_stats["peak_cached_embeddings"] <= 3
+    assert len(np.unique(sequential)) == 4

@@ -1,13 +1,17 @@
 #include "litemedsam_model.hpp"
 
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 namespace medsam {
 
 LiteMedSAMModel::LiteMedSAMModel(const std::string& encoder_path, const std::string& decoder_path,
                                  const EngineSettings& settings)
-    : encoder_(open_session(encoder_path, settings)),
+    : encoder_path_(encoder_path),
+      decoder_path_(decoder_path),
+      settings_(settings),
+      encoder_(open_session(encoder_path, settings)),
       decoder_(open_session(decoder_path, settings)) {
   expect_signature(*encoder_, encoder_path, {"image"}, {"embeddings"},
                    "convert the checkpoint with `medsam-fast convert`");
@@ -25,6 +29,20 @@ void LiteMedSAMModel::decode(const float* embedding, const float* boxes, int64_t
   decoder_->run({{const_cast<float*>(embedding), {1, 256, 64, 64}},
                 {const_cast<float*>(boxes), {n, 4}}},
                {{logits, {n, 1, 256, 256}}});
+}
+
+const LiteMedSAMModel* LiteMedSAMModel::half_threaded() const {
+  const int threads = settings_.threads > 0 ? settings_.threads
+                                            : static_cast<int>(std::thread::hardware_concurrency());
+  if (settings_.engine != Engine::OnnxRuntime || threads < 2) return nullptr;
+  std::call_once(half_once_, [&] {
+    // ORT sessions take concurrent Run calls; at one intra-op thread each call runs on
+    // its caller's thread, so two callers use two cores without sharing a pool.
+    EngineSettings half = settings_;
+    half.threads = threads / 2;
+    half_ = std::make_unique<LiteMedSAMModel>(encoder_path_, decoder_path_, half);
+  });
+  return half_.get();
 }
 
 }  // namespace medsam

@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "inference_session.hpp"
@@ -21,9 +22,18 @@ class LiteMedSAMModel {
   // one embedding (1,256,64,64) and n boxes (n,4) in the 256 frame -> logits (n,1,256,256)
   void decode(const float* embedding, const float* boxes, int64_t n, float* logits) const;
 
+  // The same model on sessions with half the threads, for running two encodes (or an
+  // encode and a decode) at once: created on first use; nullptr when that does not apply
+  // (fewer than 2 threads, or OpenVINO, whose sessions run one request at a time).
+  const LiteMedSAMModel* half_threaded() const;
+
  private:
+  std::string encoder_path_, decoder_path_;
+  EngineSettings settings_;
   std::unique_ptr<InferenceSession> encoder_;
   std::unique_ptr<InferenceSession> decoder_;
+  mutable std::once_flag half_once_;
+  mutable std::unique_ptr<LiteMedSAMModel> half_;
 };
 
 }  // namespace medsam

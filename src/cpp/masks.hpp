@@ -43,4 +43,12 @@ void write_label(const uint8_t* mask, int64_t n, Label label, Label* out) {
   }
 }
 
+// Sets `label` where the mask is set and the label already there is smaller.
+template <typename Label>
+void write_label_max(const uint8_t* mask, int64_t n, Label label, Label* out) {
+  for (int64_t i = 0; i < n; ++i) {
+    if (mask[i] && out[i] < label) out[i] = label;
+  }
+}
+
 }  // namespace medsam
