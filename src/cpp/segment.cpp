@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
-#include <set>
 #include <string>
 
 #include "batch_decode.hpp"
