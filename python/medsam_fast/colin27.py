@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .cases import mask_box
+
 TEMPLATES = Path("/usr/share/mricron/templates")
 T1_FILE = TEMPLATES / "ch2.nii.gz"
 ATLAS_FILE = TEMPLATES / "aal.nii.gz"
@@ -48,13 +50,6 @@ def load() -> tuple[np.ndarray, np.ndarray]:
     return prepare_mr(_axial(T1_FILE)), _axial(ATLAS_FILE)
 
 
-def _box(mask: np.ndarray) -> list[int]:
-    idx = np.nonzero(mask)
-    lo = [int(i.min()) for i in idx][::-1]
-    hi = [int(i.max()) for i in idx][::-1]
-    return lo + hi  # [x0, y0, (z0,) x1, y1, (z1)]
-
-
 def case_3d(labels=(77, 78), pad_slices: int = 0) -> dict:
     """A 3D case cropped in z to the labels' extent: imgs, boxes (N,6), spacing, gts."""
     t1, atlas = load()
@@ -67,7 +62,7 @@ def case_3d(labels=(77, 78), pad_slices: int = 0) -> dict:
     boxes = []
     for i, label in enumerate(labels, start=1):
         gts[crop == label] = i
-        boxes.append(_box(crop == label))
+        boxes.append(mask_box(crop == label))
     return {"imgs": imgs, "boxes": np.array(boxes, dtype=np.int64),
             "spacing": np.array([1.0, 1.0, 1.0]), "gts": gts}
 
@@ -81,6 +76,6 @@ def case_2d(z: int = 80, labels=tuple(DEEP_GREY)) -> dict:
     boxes = []
     for i, label in enumerate(present, start=1):
         gts[slice_labels == label] = i
-        boxes.append(_box(slice_labels == label))
+        boxes.append(mask_box(slice_labels == label))
     imgs = np.repeat(t1[z][:, :, None], 3, axis=2)
     return {"imgs": imgs, "boxes": np.array(boxes, dtype=np.int64).reshape(-1, 4), "gts": gts}

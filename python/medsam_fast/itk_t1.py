@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .cases import mask_box
+
 DATA = Path("/usr/share/doc/insighttoolkit5-examples/examples/Data")
 T1_FILE = DATA / "KmeansTest_T1UCharRaw.nii.gz"
 MASK_FILE = DATA / "KmeansTest_T1RawSkullStrip.nii.gz"
@@ -38,15 +40,10 @@ def load() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return t1.astype(np.uint8), brain, np.array([3.0, 2.0, 2.0])
 
 
-def _box(mask: np.ndarray) -> list[int]:
-    idx = np.nonzero(mask)
-    return [int(i.min()) for i in idx][::-1] + [int(i.max()) for i in idx][::-1]
-
-
 def case_3d() -> dict:
     """The whole brain as one 3D box: imgs, boxes (1,6), spacing, gts."""
     t1, brain, spacing = load()
-    return {"imgs": t1, "boxes": np.array([_box(brain)], dtype=np.int64),
+    return {"imgs": t1, "boxes": np.array([mask_box(brain)], dtype=np.int64),
             "spacing": spacing, "gts": brain.copy()}
 
 
@@ -57,4 +54,4 @@ def case_2d(slice_index: int = 31) -> dict:
     if not gts.any():
         raise ValueError(f"slice {slice_index} holds no brain")
     imgs = np.repeat(t1[slice_index][:, :, None], 3, axis=2)
-    return {"imgs": imgs, "boxes": np.array([_box(gts)], dtype=np.int64), "gts": gts}
+    return {"imgs": imgs, "boxes": np.array([mask_box(gts)], dtype=np.int64), "gts": gts}
