@@ -16,8 +16,6 @@ def test_case_latency(benchmark, case, engine, segmenter, reference):
     data = CASES[case]()
     if engine == "medsam_fast":
         run = lambda: segmenter.segment(data)  # noqa: E731
-    elif data["boxes"].shape[1] == 6:
-        run = lambda: reference.segment_3d(data["imgs"], data["boxes"])  # noqa: E731
     else:
-        run = lambda: reference.segment_2d(data["imgs"], data["boxes"])  # noqa: E731
+        run = lambda: reference.segment(data["imgs"], data["boxes"])  # noqa: E731
     benchmark.pedantic(run, rounds=2 if case.startswith("2d") else 1, iterations=1, warmup_rounds=0)

@@ -18,7 +18,6 @@ import numpy as np
 import pytest
 
 from cases import CASES, LABELLED_CASES
-from reference_pipeline import OnnxBaseline
 from shared_fixtures import THREADS
 
 from medsam_fast import metrics
@@ -49,12 +48,6 @@ def segmenters():
     return get
 
 
-@pytest.fixture(scope="module")
-def plain(segmenters):
-    files = segmenters("onnxruntime-fp32").files
-    return OnnxBaseline(files.encoder, files.decoder, THREADS)
-
-
 def _mean_dsc(reference, segs):
     if reference.max() == 0:
         return float("nan")
@@ -66,8 +59,7 @@ def _mean_dsc(reference, segs):
 def test_engine_latency(benchmark, case, config, segmenters, plain):
     data = ALL_CASES[case]()
     if config == "plain-onnx":
-        is_3d = data["boxes"].shape[1] == 6
-        run = lambda: (plain.segment_3d if is_3d else plain.segment_2d)(data["imgs"], data["boxes"])  # noqa: E731
+        run = lambda: plain.segment(data["imgs"], data["boxes"])  # noqa: E731
     else:
         _needs_openvino(config)
         segmenter = segmenters(config)

@@ -12,14 +12,8 @@ import numpy as np
 import pytest
 
 from cases import CASES
-from reference_pipeline import OnnxBaseline
-from shared_fixtures import THREADS
+
 _results = {}
-
-
-@pytest.fixture(scope="module")
-def plain(segmenter):
-    return OnnxBaseline(segmenter.files.encoder, segmenter.files.decoder, THREADS)
 
 
 def _distinct_slices(boxes):
@@ -36,8 +30,7 @@ def test_case_latency(benchmark, case, engine, segmenter, plain):
         run = lambda: segmenter.segment(data)  # noqa: E731
     else:
         plain.slices_encoded = 0
-        is_3d = data["boxes"].shape[1] == 6
-        run = lambda: (plain.segment_3d if is_3d else plain.segment_2d)(data["imgs"], data["boxes"])  # noqa: E731
+        run = lambda: plain.segment(data["imgs"], data["boxes"])  # noqa: E731
     segs = benchmark.pedantic(run, rounds=1, iterations=1)
     _results[(case, engine)] = segs
     benchmark.extra_info["distinct_slices"] = _distinct_slices(data["boxes"])

@@ -76,6 +76,10 @@ class BaselinePipeline:
         up = F.interpolate(low, size=size, mode="bilinear", align_corners=False)
         return (torch.sigmoid(up) > 0.5).squeeze().numpy().astype(np.uint8)
 
+    def segment(self, imgs: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+        """A 2D case (boxes (N,4)) or a 3D one (boxes (N,6))."""
+        return (self.segment_3d if boxes.shape[1] == 6 else self.segment_2d)(imgs, boxes)
+
     def segment_2d(self, imgs: np.ndarray, boxes: np.ndarray) -> np.ndarray:
         img3c = imgs if imgs.ndim == 3 else np.repeat(imgs[:, :, None], 3, axis=-1)
         h, w = img3c.shape[:2]
