@@ -24,9 +24,9 @@ void EmbeddingCache::encode_ahead(std::vector<int> order, double decode_cost) {
     order_ = std::move(order);
     cursor_ = 0;
     decode_cost_ = std::max(decode_cost, 0.0);
-    std::set<int> distinct(order_.begin(), order_.end());
+    planned_ = std::set<int>(order_.begin(), order_.end());
     unclaimed_ = 0;
-    for (int slice : distinct) unclaimed_ += claimed_.count(slice) ? 0 : 1;
+    for (int slice : planned_) unclaimed_ += claimed_.count(slice) ? 0 : 1;
   }
   if (!helper_.joinable()) helper_ = std::thread([this] { helper_loop(); });
 }
@@ -69,10 +69,7 @@ bool EmbeddingCache::caller_should_encode() const {
 
 // Claims `slice`, encodes it with the lock released, and publishes it.
 float* EmbeddingCache::encode_into_new_entry(Lock& lock, int slice, int worker) {
-  if (claimed_.insert(slice).second && unclaimed_ > 0 &&
-      std::find(order_.begin() + cursor_, order_.end(), slice) != order_.end()) {
-    --unclaimed_;
-  }
+  if (claimed_.insert(slice).second && planned_.count(slice)) --unclaimed_;
   Entry& entry = entries_[slice];  // map nodes stay put while the lock is released
   entry.data.resize(elements_);
   entry.last_used = ++clock_;
