@@ -70,6 +70,7 @@ def ensure_engine(engine: str, precision: str = "fp32") -> None:
     if engine == "onnxruntime" and precision != "fp32":
         raise ValueError(f"precision {precision} needs engine 'openvino'; "
                          "ONNX Runtime's CPU provider runs these models in fp32 only")
-    ensure_loaded()  # the ONNX Runtime library is always loaded: tools share its API
     if engine == "openvino":
         _core.load_openvino(str(find_openvino_library()))
+    else:
+        ensure_loaded()

@@ -88,7 +88,9 @@ class Segmenter:
     def strategy_for(self, modality: str | None) -> Strategy:
         """The table's strategy, with its fallback model when its own is not converted."""
         chosen = self.table.for_modality(modality)
-        if chosen.fallback and not model_available(chosen.model):
+        # A loaded model is available; only an unloaded one costs a look at its folder.
+        if (chosen.fallback and chosen.model not in self._models
+                and not model_available(chosen.model)):
             if chosen.model not in self._fallbacks_logged:
                 self._fallbacks_logged.add(chosen.model)
                 self._log(f"model {chosen.model!r} is not converted here; using "
