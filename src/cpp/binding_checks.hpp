@@ -39,6 +39,17 @@ inline int as_int(py::ssize_t v, const char* what) {
   return static_cast<int>(v);
 }
 
+// A uint8 (H, W) or (H, W, 3) image, checked, as the core's view of it.
+inline Image2D image_2d(const py::array& image) {
+  require<uint8_t>(image, "image", 2, 3);
+  if (image.ndim() == 3 && image.shape(2) != 3) {
+    throw py::value_error("a 3-dimensional image must be (H, W, 3), got " +
+                          std::to_string(image.shape(2)) + " channels");
+  }
+  return {static_cast<const uint8_t*>(image.data()), as_int(image.shape(0), "height"),
+          as_int(image.shape(1), "width"), image.ndim() == 3 ? 3 : 1};
+}
+
 inline py::dict stats_dict(const SegmentStats& s) {
   py::dict d;
   d["slices_encoded"] = s.slices_encoded;

@@ -124,15 +124,9 @@ class PyModel {
   }
 
   py::dict segment_2d(const py::array& image, const py::array& boxes, py::array& out) {
-    require<uint8_t>(image, "image", 2, 3);
-    if (image.ndim() == 3 && image.shape(2) != 3) {
-      throw py::value_error("a 3-dimensional image must be (H, W, 3), got " +
-                            std::to_string(image.shape(2)) + " channels");
-    }
+    const Image2D img = image_2d(image);
     require_boxes(boxes, 4);
     require_labels(out, {image.shape(0), image.shape(1)});
-    const Image2D img{static_cast<const uint8_t*>(image.data()), as_int(image.shape(0), "height"),
-                      as_int(image.shape(1), "width"), image.ndim() == 3 ? 3 : 1};
     SegmentStats stats;
     const auto* b = static_cast<const double*>(boxes.data());
     const int64_t n = boxes.shape(0);

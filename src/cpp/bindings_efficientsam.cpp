@@ -17,16 +17,6 @@ using namespace medsam::bind;
 
 namespace {
 
-Image2D image_2d(const py::array& image) {
-  require<uint8_t>(image, "image", 2, 3);
-  if (image.ndim() == 3 && image.shape(2) != 3) {
-    throw py::value_error("a 3-dimensional image must be (H, W, 3), got " +
-                          std::to_string(image.shape(2)) + " channels");
-  }
-  return {static_cast<const uint8_t*>(image.data()), as_int(image.shape(0), "height"),
-          as_int(image.shape(1), "width"), image.ndim() == 3 ? 3 : 1};
-}
-
 PointPromptSettings prompt_settings(bool scale_by_max, const std::array<float, 3>& mean,
                                     const std::array<float, 3>& std, bool center_point,
                                     int mask_output, const std::string& upsample) {
