@@ -43,11 +43,11 @@ int64_t decode_chunk(const LiteMedSAMModel& model, const float* embedding, const
 }  // namespace
 
 void decode_boxes(const LiteMedSAMModel& model, const float* embedding, const std::vector<Box>& boxes,
-                  Extent resized, int h, int w, SegmentStats& stats,
-                  const std::function<void(size_t, const uint8_t*)>& emit) {
+                  Extent resized, int h, int w, SegmentStats& stats, const EmitMask& emit) {
   const int64_t n = static_cast<int64_t>(boxes.size());
   std::vector<float> logits;
   std::vector<uint8_t> mask(static_cast<size_t>(h) * w);
+  MaskRegion region;  // of `mask` that the previous box may have set
   for (int64_t first = 0; first < n; first += kDecodeBatch) {
     const int64_t count = std::min(kDecodeBatch, n - first);
     logits.resize(count * kLogitElements);
@@ -59,9 +59,10 @@ void decode_boxes(const LiteMedSAMModel& model, const float* embedding, const st
     for (int64_t i = 0; i < count; ++i) {
       {
         ScopedTimer t(stats.postprocess_seconds);
-        logits_to_mask(logits.data() + i * kLogitElements, resized, h, w, mask.data());
+        region = logits_to_mask(logits.data() + i * kLogitElements, resized, h, w, mask.data(),
+                                region);
       }
-      emit(static_cast<size_t>(first + i), mask.data());
+      emit(static_cast<size_t>(first + i), mask.data(), region);
     }
   }
 }

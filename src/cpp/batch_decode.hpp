@@ -10,10 +10,11 @@
 
 namespace medsam {
 
-// Decodes `boxes` (256 frame) against `embedding` and calls emit(i, mask) for box i in
-// order, mask being (h, w) 0/1 upsampled from the resized extent.
+// Decodes `boxes` (256 frame) against `embedding` and calls emit(i, mask, region) for box
+// i in order, mask being (h, w) 0/1 upsampled from the resized extent and zero outside
+// `region`.
+using EmitMask = std::function<void(size_t, const uint8_t*, MaskRegion)>;
 void decode_boxes(const LiteMedSAMModel& model, const float* embedding, const std::vector<Box>& boxes,
-                  Extent resized, int h, int w, SegmentStats& stats,
-                  const std::function<void(size_t, const uint8_t*)>& emit);
+                  Extent resized, int h, int w, SegmentStats& stats, const EmitMask& emit);
 
 }  // namespace medsam

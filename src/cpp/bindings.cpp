@@ -277,7 +277,7 @@ PYBIND11_MODULE(_core, m) {
           const float* src = static_cast<const float*>(logits.data());
           uint8_t* dst = out.mutable_data();
           py::gil_scoped_release release;
-          logits_to_mask(src, Extent{resized_h, resized_w}, h, w, dst);
+          logits_to_mask(src, Extent{resized_h, resized_w}, h, w, dst, MaskRegion::whole(h, w));
           return out;
         },
         py::arg("logits"), py::arg("resized_h"), py::arg("resized_w"), py::arg("h"), py::arg("w"));

@@ -39,10 +39,17 @@ std::pair<int, int> reachable(int lo, int hi, int in_size, int out_size) {
   return {first, last + 1};
 }
 
+void clear(uint8_t* mask, int w, MaskRegion region) {
+  for (int y = region.y0; y < region.y1; ++y) {
+    std::fill_n(mask + static_cast<int64_t>(y) * w + region.x0, region.x1 - region.x0, 0);
+  }
+}
+
 }  // namespace
 
-int64_t logits_to_mask(const float* logits256, Extent resized, int h, int w, uint8_t* mask) {
-  std::fill(mask, mask + static_cast<int64_t>(h) * w, 0);
+MaskRegion logits_to_mask(const float* logits256, Extent resized, int h, int w, uint8_t* mask,
+                          MaskRegion stale) {
+  clear(mask, w, stale);
   // Only the neighbourhood of the positive logits can hold the mask: upsample just there.
   int y_lo = resized.h, y_hi = -1, x_lo = resized.w, x_hi = -1;
   for (int y = 0; y < resized.h; ++y) {
@@ -54,17 +61,12 @@ int64_t logits_to_mask(const float* logits256, Extent resized, int h, int w, uin
       }
     }
   }
-  if (y_hi < 0) return 0;
+  if (y_hi < 0) return {};
   const auto [y0, y1] = reachable(y_lo, y_hi, resized.h, h);
   const auto [x0, x1] = reachable(x_lo, x_hi, resized.w, w);
-  int64_t set = 0;
   bilinear_resize(logits256, resized.h, resized.w, kFrame, h, w, y0, y1, x0, x1,
-                  [&](int y, int x, float v) {
-                    const uint8_t on = v > 0.f;
-                    mask[static_cast<int64_t>(y) * w + x] = on;
-                    set += on;
-                  });
-  return set;
+                  [&](int y, int x, float v) { mask[static_cast<int64_t>(y) * w + x] = v > 0.f; });
+  return {y0, y1, x0, x1};
 }
 
 std::optional<PixelBox> nonzero_box(const uint8_t* mask, int h, int w) {

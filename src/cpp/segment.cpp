@@ -31,16 +31,15 @@ void segment_2d(const LiteMedSAMModel& model, const Image2D& image, const double
     model.encode(input.data(), 1, embedding.data());
     stats.slices_encoded += 1;
   }
-  const int64_t pixels = static_cast<int64_t>(image.h) * image.w;
   std::vector<Box> frame_boxes;
   for (int64_t i = 0; i < n; ++i) {
     const double* b = boxes + 4 * i;
     frame_boxes.push_back(box_to_frame(b[0], b[1], b[2], b[3], image.h, image.w));
   }
   decode_boxes(model, embedding.data(), frame_boxes, resized, image.h, image.w, stats,
-               [&](size_t i, const uint8_t* mask) {
+               [&](size_t i, const uint8_t* mask, MaskRegion region) {
                  ScopedTimer t(stats.postprocess_seconds);
-                 write_label(mask, pixels, static_cast<Label>(i + 1), segs);
+                 write_label(mask, image.w, region, static_cast<Label>(i + 1), segs);
                });
 }
 
@@ -193,7 +192,8 @@ void segment_3d(const LiteMedSAMModel& model, const Volume3D& volume, const doub
     }
     {
       ScopedTimer t(stats.postprocess_seconds);
-      logits_to_mask(logits.data(), resized, volume.h, volume.w, walk.mask());
+      logits_to_mask(logits.data(), resized, volume.h, volume.w, walk.mask(),
+                     MaskRegion::whole(volume.h, volume.w));
       // Boxes are stepped out of order, so "a later box wins" is kept by keeping the
       // larger label: labels grow with the box index.
       write_label_max(walk.mask(), pixels, static_cast<Label>(i + 1),

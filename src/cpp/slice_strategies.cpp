@@ -81,11 +81,11 @@ void segment_box_every_slice(const LiteMedSAMModel& model, const Volume3D& volum
     }
     Label* base = segs + s * g.slice_stride;
     decode_boxes(model, embedding.data(), prompts, resized, g.rows, g.cols, stats,
-                 [&](size_t k, const uint8_t* mask) {
+                 [&](size_t k, const uint8_t* mask, MaskRegion region) {
                    ScopedTimer t(stats.postprocess_seconds);
                    const Label label = static_cast<Label>(ids[k] + 1);
-                   for (int r = 0; r < g.rows; ++r) {
-                     for (int c = 0; c < g.cols; ++c) {
+                   for (int r = region.y0; r < region.y1; ++r) {
+                     for (int c = region.x0; c < region.x1; ++c) {
                        if (mask[static_cast<size_t>(r) * g.cols + c]) base[r * g.row_stride + c * g.col_stride] = label;
                      }
                    }
