@@ -8,8 +8,10 @@ Configurations: ``onnxruntime-fp32`` (the default), ``openvino-fp32``, ``openvin
 configuration runs the baseline rule on the same real cases.  ``extra_info`` holds the
 case's mean DSC against its ground truth, its mean DSC against onnxruntime-fp32's segs
 (the precision's own effect), whether the segs are identical to onnxruntime-fp32's, and
-the speed-up over plain-onnx measured in this run.  ``test_encoder_floor`` times each
-configuration's encoder on one slice.
+the speed-up over plain-onnx measured in this run; on 2D cases also ``ceiling_vs_plain``, the
+speed-up left if everything but the encoder and decoder calls took no time (one decoder run
+per box is the same work in both pipelines, so it bounds the many-box ratio).
+``test_encoder_floor`` times each configuration's encoder on one slice.
 """
 import importlib.util
 import time
@@ -81,10 +83,18 @@ def test_engine_latency(benchmark, case, config, segmenters, plain):
         stages = segmenters(config).last_stats
         info["slices_encoded"] = stages.get("slices_encoded")
         info["encode_seconds"] = round(stages.get("encode_seconds", 0.0), 3)
+        info["decode_seconds"] = round(stages.get("decode_seconds", 0.0), 3)
+        if data["boxes"].shape[1] == 4 and (case, "plain-onnx") in _seconds:
+            # The speed-up this configuration could reach if nothing but its encoder and
+            # decoder calls took time: every box needs its own decoder run in both pipelines.
+            model_seconds = stages.get("encode_seconds", 0.0) + stages.get("decode_seconds", 0.0)
+            info["ceiling_vs_plain"] = round(_seconds[(case, "plain-onnx")] / model_seconds, 2)
 
 
+# The `case` parameters name the measurement, so --benchmark-group-by=param:case groups them.
+@pytest.mark.parametrize("case", ["encoder-one-slice"])
 @pytest.mark.parametrize("config", CONFIGS)
-def test_encoder_floor(benchmark, config, segmenters):
+def test_encoder_floor(benchmark, config, case, segmenters):
     """The encoder alone on one real slice; a case's floor is this times its distinct slices."""
     from medsam_fast import _core, colin27
 
@@ -94,3 +104,20 @@ def test_encoder_floor(benchmark, config, segmenters):
     x, _ = _core.prepare_encoder_input(np.ascontiguousarray(t1[80]))
     model.encode(x)
     benchmark.pedantic(lambda: model.encode(x), rounds=5, iterations=1)
+
+
+@pytest.mark.parametrize("case", ["decoder-one-box"])
+@pytest.mark.parametrize("config", CONFIGS)
+def test_decoder_per_box(benchmark, config, case, segmenters):
+    """The decoder alone, one box per call on one real slice's embedding: the per-box cost
+    both pipelines pay on a many-box image however the rest is arranged."""
+    from medsam_fast import _core, colin27
+
+    _needs_openvino(config)
+    model = segmenters(config).model
+    t1, _ = colin27.load()
+    x, _ = _core.prepare_encoder_input(np.ascontiguousarray(t1[80]))
+    embedding = model.encode(x)
+    box = np.array([[60, 70, 140, 150]], dtype=np.float32)
+    model.decode(embedding, box)
+    benchmark.pedantic(lambda: model.decode(embedding, box), rounds=10, iterations=1)

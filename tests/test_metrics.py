@@ -101,6 +101,17 @@ def test_case_scores_skip_nsd_when_dsc_is_at_most_0_2():
     assert dsc == 1.0 and nsd == 1.0
 
 
+def test_case_scores_are_the_means_of_dsc_and_nsd_computed_apart(rng):
+    gt = blob(rng, (10, 20, 30)).astype(np.uint8)
+    gt[blob(rng, gt.shape)] = 2
+    seg = np.roll(gt, 1, axis=2)
+    spacing = (2.0, 1.0, 0.5)
+    dsc, nsd = metrics.case_scores(gt, seg, spacing)
+    assert dsc > 0.2
+    assert dsc == metrics.dsc(gt, seg).mean
+    assert nsd == metrics.nsd(gt, seg, spacing).mean
+
+
 def test_reversed_spacing_order_reverses_the_spacing(rng):
     gt, seg = blob(rng, (10, 20, 30)), blob(rng, (10, 20, 30))
     a = metrics.nsd(gt, seg, (3.0, 1.0, 0.5), spacing_order="reversed").mean

@@ -124,10 +124,14 @@ def _dice(g, s, b) -> float:
     return float("nan") if g + s == 0 else 2.0 * b / (g + s)
 
 
+def _dsc_scores(labels, counts) -> LabelScores:
+    return LabelScores({l: _dice(g, s, b) for l, g, s, b
+                        in zip(labels, counts["gt"], counts["seg"], counts["both"])})
+
+
 def dsc(gt, seg, labels=None) -> LabelScores:
     """DSC per label (default 1..gt.max()) and, as ``.mean``, their mean ignoring NaN."""
-    labels, r = _evaluate(gt, seg, None, 0.0, labels, 1, "array", False)
-    return LabelScores({l: _dice(g, s, b) for l, g, s, b in zip(labels, r["gt"], r["seg"], r["both"])})
+    return _dsc_scores(*_evaluate(gt, seg, None, 0.0, labels, 1, "array", False))
 
 
 def nsd(gt, seg, spacing=None, tolerance: float = 2.0, labels=None, threads: int = 0,
@@ -140,8 +144,9 @@ def nsd(gt, seg, spacing=None, tolerance: float = 2.0, labels=None, threads: int
 def case_scores(gt, seg, spacing=None, tolerance: float = 2.0, threads: int = 0,
                 spacing_order: str = "array") -> tuple[float, float]:
     """The challenge's case values: mean DSC, and mean NSD only where the DSC > 0.2 (else 0)."""
-    case_dsc = dsc(gt, seg).mean
+    # One pass gives both: the NSD pass counts the voxels the DSC needs.
+    labels, r = _evaluate(gt, seg, spacing, tolerance, None, threads, spacing_order, True)
+    case_dsc = _dsc_scores(labels, r).mean
     if not case_dsc > 0.2:
         return case_dsc, 0.0
-    return case_dsc, nsd(gt, seg, spacing, tolerance, threads=threads,
-                         spacing_order=spacing_order).mean
+    return case_dsc, LabelScores(dict(zip(labels, r["nsd"]))).mean

@@ -112,9 +112,7 @@ class Segmenter:
         elif not isinstance(case, Case):
             raise TypeError("case must be a path, a dict with imgs/boxes, or a Case")
         modality = modality or case.modality
-        if case.is_3d:
-            return self.segment_3d(case.imgs, case.boxes, modality, name=case.name)
-        return self.segment_2d(case.imgs, case.boxes, modality, name=case.name)
+        return (self._segment_3d if case.is_3d else self._segment_2d)(case, modality)
 
     def estimated_peak_bytes(self, case: Case, modality: str | None = None) -> int:
         """A deliberate over-estimate of what segmenting ``case`` holds at its peak."""
@@ -140,7 +138,9 @@ class Segmenter:
     def segment_2d(self, image: np.ndarray, boxes, modality: str | None = None,
                    name: str = "<2D image>") -> np.ndarray:
         """image (H,W,3) or (H,W) uint8, boxes (N,4) -> labels (H,W)."""
-        case = check_case(image, boxes, name)
+        return self._segment_2d(check_case(image, boxes, name), modality)
+
+    def _segment_2d(self, case: Case, modality: str | None) -> np.ndarray:
         self._check_memory(case, modality)
         strategy = self.strategy_for(modality)
         segs = np.zeros(case.imgs.shape[:2], dtype=label_dtype(len(case.boxes)))
@@ -160,7 +160,9 @@ class Segmenter:
     def segment_3d(self, volume: np.ndarray, boxes, modality: str | None = None,
                    name: str = "3D<volume>") -> np.ndarray:
         """volume (D,H,W) uint8, boxes (N,6) -> labels (D,H,W), with the modality's strategy."""
-        case = check_case(volume, boxes, name)
+        return self._segment_3d(check_case(volume, boxes, name), modality)
+
+    def _segment_3d(self, case: Case, modality: str | None) -> np.ndarray:
         self._check_memory(case, modality)
         strategy = self.strategy_for(modality)
         description, model = self._load_model(strategy.model)
@@ -168,7 +170,7 @@ class Segmenter:
             strategy = replace(strategy, model=strategy.fallback)
             description, model = self._load_model(strategy.model)
         if description.family != "litemedsam":
-            raise CaseError(name, f"model {strategy.model!r} ({description.family}) segments 2D "
+            raise CaseError(case.name, f"model {strategy.model!r} ({description.family}) segments 2D "
                                   "images only; route 3D modalities to a LiteMedSAM model")
         segs = np.zeros(case.imgs.shape, dtype=label_dtype(len(case.boxes)))
         stats = {}
