@@ -10,7 +10,10 @@ case's mean DSC against its ground truth, its mean DSC against onnxruntime-fp32'
 (the precision's own effect), whether the segs are identical to onnxruntime-fp32's, and
 the speed-up over plain-onnx measured in this run; on 2D cases also ``ceiling_vs_plain``, the
 speed-up left if everything but the encoder and decoder calls took no time (one decoder run
-per box is the same work in both pipelines, so it bounds the many-box ratio).
+per box is the same work in both pipelines, so it bounds the many-box ratio); on 3D cases
+``encoder_floor_seconds``, the encoder alone on the case's distinct slices timed just before
+the case, and ``vs_encoder_floor``, the case's time over it.  The plain pipeline's rows hold
+its own encode, decode and upsample seconds.
 ``test_encoder_floor`` times each configuration's encoder on one slice.
 """
 import importlib.util
@@ -50,6 +53,21 @@ def segmenters():
     return get
 
 
+def _encoder_floor_seconds(model, data) -> float:
+    """The encoder alone on every distinct slice the case's boxes cover, timed just before
+    the case itself: this machine's speed drifts, so the floor is measured beside the case."""
+    from medsam_fast import _core
+
+    imgs, boxes = data["imgs"], data["boxes"]
+    slices = sorted({z for b in boxes
+                     for z in range(max(0, int(b[2])), min(len(imgs) - 1, int(b[5])) + 1)})
+    inputs = [_core.prepare_encoder_input(np.ascontiguousarray(imgs[z]))[0] for z in slices]
+    start = time.perf_counter()
+    for x in inputs:
+        model.encode(x)
+    return time.perf_counter() - start
+
+
 def _mean_dsc(reference, segs):
     if reference.max() == 0:
         return float("nan")
@@ -60,23 +78,32 @@ def _mean_dsc(reference, segs):
 @pytest.mark.parametrize("config", ["plain-onnx"] + CONFIGS)
 def test_engine_latency(benchmark, case, config, segmenters, plain):
     data = ALL_CASES[case]()
+    floor = None
     if config == "plain-onnx":
+        plain.seconds.clear()
         run = lambda: plain.segment(data["imgs"], data["boxes"])  # noqa: E731
     else:
         _needs_openvino(config)
         segmenter = segmenters(config)
         run = lambda: segmenter.segment(data)  # noqa: E731
+        if data["boxes"].shape[1] == 6:
+            floor = _encoder_floor_seconds(segmenter.model, data)
     start = time.perf_counter()
     segs = benchmark.pedantic(run, rounds=1, iterations=1)
     _seconds[(case, config)] = time.perf_counter() - start
     _segs[(case, config)] = segs
     info = benchmark.extra_info
+    if config == "plain-onnx":
+        info.update({f"{stage}_seconds": round(t, 3) for stage, t in plain.seconds.items()})
     if "gts" in data:
         info["dsc_vs_truth"] = _mean_dsc(data["gts"], segs)
     fp32 = _segs.get((case, "onnxruntime-fp32"))
     if fp32 is not None and config != "onnxruntime-fp32":
         info["identical_to_onnxruntime_fp32"] = bool(np.array_equal(fp32, segs))
         info["dsc_vs_onnxruntime_fp32"] = _mean_dsc(fp32, segs)
+    if floor is not None:
+        info["encoder_floor_seconds"] = round(floor, 2)
+        info["vs_encoder_floor"] = round(_seconds[(case, config)] / floor, 2)
     if config != "plain-onnx" and (case, "plain-onnx") in _seconds:
         info["speedup_vs_plain"] = round(_seconds[(case, "plain-onnx")] / _seconds[(case, config)], 2)
     if config != "plain-onnx":
