@@ -17,6 +17,7 @@
 #include "preprocess.hpp"
 #include "resize.hpp"
 #include "segment.hpp"
+#include "segment_common.hpp"
 #include "slice_strategies.hpp"
 
 namespace py = pybind11;
@@ -211,6 +212,7 @@ PYBIND11_MODULE(_core, m) {
         py::arg("library_path"),
         "Load libopenvino_c from `library_path` (once per process); returns the path loaded.");
   m.attr("ORT_API_VERSION") = ORT_API_VERSION;
+  m.attr("DECODE_BATCH") = kDecodeBatch;  // boxes per decoder call at most
 
   m.def("longest_side_extent",
         [](int h, int w, int target) {
