@@ -22,7 +22,7 @@ import time
 import numpy as np
 import pytest
 
-from cases import CASES, LABELLED_CASES
+from cases import CASES, LABELLED_CASES, covered_slices, reference_slice_input
 from shared_fixtures import THREADS
 
 from medsam_fast import metrics
@@ -58,10 +58,9 @@ def _encoder_floor_seconds(model, data) -> float:
     the case itself: this machine's speed drifts, so the floor is measured beside the case."""
     from medsam_fast import _core
 
-    imgs, boxes = data["imgs"], data["boxes"]
-    slices = sorted({z for b in boxes
-                     for z in range(max(0, int(b[2])), min(len(imgs) - 1, int(b[5])) + 1)})
-    inputs = [_core.prepare_encoder_input(np.ascontiguousarray(imgs[z]))[0] for z in slices]
+    imgs = data["imgs"]
+    inputs = [_core.prepare_encoder_input(np.ascontiguousarray(imgs[z]))[0]
+              for z in covered_slices(data["boxes"], len(imgs))]
     start = time.perf_counter()
     for x in inputs:
         model.encode(x)
@@ -123,12 +122,9 @@ def test_engine_latency(benchmark, case, config, segmenters, plain):
 @pytest.mark.parametrize("config", CONFIGS)
 def test_encoder_floor(benchmark, config, case, segmenters):
     """The encoder alone on one real slice; a case's floor is this times its distinct slices."""
-    from medsam_fast import _core, colin27
-
     _needs_openvino(config)
     model = segmenters(config).model
-    t1, _ = colin27.load()
-    x, _ = _core.prepare_encoder_input(np.ascontiguousarray(t1[80]))
+    x = reference_slice_input()
     model.encode(x)
     benchmark.pedantic(lambda: model.encode(x), rounds=5, iterations=1)
 
@@ -138,13 +134,9 @@ def test_encoder_floor(benchmark, config, case, segmenters):
 def test_decoder_per_box(benchmark, config, case, segmenters):
     """The decoder alone, one box per call on one real slice's embedding: the per-box cost
     both pipelines pay on a many-box image however the rest is arranged."""
-    from medsam_fast import _core, colin27
-
     _needs_openvino(config)
     model = segmenters(config).model
-    t1, _ = colin27.load()
-    x, _ = _core.prepare_encoder_input(np.ascontiguousarray(t1[80]))
-    embedding = model.encode(x)
+    embedding = model.encode(reference_slice_input())
     box = np.array([[60, 70, 140, 150]], dtype=np.float32)
     model.decode(embedding, box)
     benchmark.pedantic(lambda: model.decode(embedding, box), rounds=10, iterations=1)

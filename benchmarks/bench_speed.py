@@ -11,15 +11,15 @@ identical.  ``test_encoder_floor`` times the encoder alone (per slice).
 import numpy as np
 import pytest
 
-from cases import CASES
+from cases import CASES, covered_slices, reference_slice_input
 
 _results = {}
 
 
-def _distinct_slices(boxes):
-    if boxes.shape[1] == 4:
+def _distinct_slices(data):
+    if data["boxes"].shape[1] == 4:
         return 1
-    return len(set().union(*(range(int(b[2]), int(b[5]) + 1) for b in boxes)))
+    return len(covered_slices(data["boxes"], len(data["imgs"])))
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -33,7 +33,7 @@ def test_case_latency(benchmark, case, engine, segmenter, plain):
         run = lambda: plain.segment(data["imgs"], data["boxes"])  # noqa: E731
     segs = benchmark.pedantic(run, rounds=1, iterations=1)
     _results[(case, engine)] = segs
-    benchmark.extra_info["distinct_slices"] = _distinct_slices(data["boxes"])
+    benchmark.extra_info["distinct_slices"] = _distinct_slices(data)
     if engine == "medsam_fast":
         benchmark.extra_info.update({k: round(v, 3) if isinstance(v, float) else v
                                      for k, v in segmenter.last_stats.items()})
@@ -48,9 +48,6 @@ def test_case_latency(benchmark, case, engine, segmenter, plain):
 @pytest.mark.parametrize("case", ["encoder-one-slice"])
 def test_encoder_floor(benchmark, segmenter, case):
     """The encoder alone on one real slice: the floor is this times the distinct slices."""
-    from medsam_fast import _core, colin27
-
-    t1, _ = colin27.load()
-    x, _ = _core.prepare_encoder_input(np.ascontiguousarray(t1[80]))
+    x = reference_slice_input()
     segmenter.model.encode(x)
     benchmark.pedantic(lambda: segmenter.model.encode(x), rounds=5, iterations=1)

@@ -25,6 +25,20 @@ def microscopy_many_boxes(scale: int = 4) -> dict:
     return {"imgs": big, "boxes": np.array(boxes, dtype=np.int64) * scale}
 
 
+def covered_slices(boxes, depth: int) -> list[int]:
+    """The distinct slices, within a volume of `depth`, that 3D boxes (N,6) cover."""
+    return sorted({z for b in boxes
+                   for z in range(max(0, int(b[2])), min(depth - 1, int(b[5])) + 1)})
+
+
+def reference_slice_input() -> np.ndarray:
+    """The encoder input of one real slice (Colin27 axial 80), for timing model calls alone."""
+    from medsam_fast import _core
+
+    t1, _ = colin27.load()
+    return _core.prepare_encoder_input(np.ascontiguousarray(t1[80]))[0]
+
+
 CASES = {
     "3d-deepgrey-8": lambda: colin27.case_3d(tuple(colin27.DEEP_GREY)),
     "2d-deepgrey-6": lambda: colin27.case_2d(80),
