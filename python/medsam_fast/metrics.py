@@ -129,6 +129,10 @@ def _dsc_scores(labels, counts) -> LabelScores:
                         in zip(labels, counts["gt"], counts["seg"], counts["both"])})
 
 
+def _nsd_scores(labels, counts) -> LabelScores:
+    return LabelScores(dict(zip(labels, counts["nsd"])))
+
+
 def dsc(gt, seg, labels=None) -> LabelScores:
     """DSC per label (default 1..gt.max()) and, as ``.mean``, their mean ignoring NaN."""
     return _dsc_scores(*_evaluate(gt, seg, None, 0.0, labels, 1, "array", False))
@@ -137,8 +141,8 @@ def dsc(gt, seg, labels=None) -> LabelScores:
 def nsd(gt, seg, spacing=None, tolerance: float = 2.0, labels=None, threads: int = 0,
         spacing_order: str = "array") -> LabelScores:
     """NSD (surface Dice at ``tolerance`` mm) per label, and their mean ignoring NaN."""
-    labels, r = _evaluate(gt, seg, spacing, tolerance, labels, threads, spacing_order, True)
-    return LabelScores(dict(zip(labels, r["nsd"])))
+    return _nsd_scores(*_evaluate(gt, seg, spacing, tolerance, labels, threads, spacing_order,
+                                  True))
 
 
 def case_scores(gt, seg, spacing=None, tolerance: float = 2.0, threads: int = 0,
@@ -149,4 +153,4 @@ def case_scores(gt, seg, spacing=None, tolerance: float = 2.0, threads: int = 0,
     case_dsc = _dsc_scores(labels, r).mean
     if not case_dsc > 0.2:
         return case_dsc, 0.0
-    return case_dsc, LabelScores(dict(zip(labels, r["nsd"]))).mean
+    return case_dsc, _nsd_scores(labels, r).mean
