@@ -1,5 +1,5 @@
-// Argument checks and conversions shared by the binding files: every array the core
-// touches is checked here first, so bad input is a Python exception, never a crash.
+// Argument checks and conversions shared by the register_*.cpp files.  Every array is
+// checked before the core touches it, so bad input is a Python exception, never a crash.
 #pragma once
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -48,6 +48,13 @@ inline Image2D image_2d(const py::array& image) {
   }
   return {static_cast<const uint8_t*>(image.data()), as_int(image.shape(0), "height"),
           as_int(image.shape(1), "width"), image.ndim() == 3 ? 3 : 1};
+}
+
+// A uint8 (D, H, W) volume, checked, as the core's view of it.
+inline Volume3D volume_3d(const py::array& volume) {
+  require<uint8_t>(volume, "volume", 3, 3);
+  return {static_cast<const uint8_t*>(volume.data()), as_int(volume.shape(0), "depth"),
+          as_int(volume.shape(1), "height"), as_int(volume.shape(2), "width")};
 }
 
 inline py::dict stats_dict(const SegmentStats& s) {

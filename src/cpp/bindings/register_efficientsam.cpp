@@ -1,20 +1,21 @@
-// Python bindings of the point-prompted family (EfficientSAM) and torch-style resampling.
+// The point-prompted family (EfficientSAM): the model class with its 2D pipeline, and its
+// encoder input and point prompts on their own for the tests.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <array>
 #include <string>
+#include <vector>
 
 #include "bindings/argument_checks.hpp"
+#include "bindings/register.hpp"
 #include "models/efficientsam_model.hpp"
 #include "segment/efficientsam_2d.hpp"
-#include "image/torch_resample.hpp"
 
-namespace py = pybind11;
-using namespace medsam;
-using namespace medsam::bind;
-
+namespace medsam {
+namespace bind {
 namespace {
 
 PointPromptSettings prompt_settings(bool scale_by_max, const std::array<float, 3>& mean,
@@ -61,58 +62,42 @@ class PyEfficientSAM {
   EfficientSAMModel model_;
 };
 
-py::array_t<float> resampled(const py::array& src, int h, int w, bool bicubic) {
-  require<float>(src, "src", 2, 2);
-  if (h <= 0 || w <= 0 || h > (1 << 15) || w > (1 << 15)) {
-    throw py::value_error("output size must be in [1, 32768]");
-  }
-  py::array_t<float> out({py::ssize_t(h), py::ssize_t(w)});
-  const auto* s = static_cast<const float*>(src.data());
-  const int sh = as_int(src.shape(0), "height"), sw = as_int(src.shape(1), "width");
-  float* d = out.mutable_data();
+py::array_t<float> stretched_input(const py::array& image, int size, bool scale_by_max,
+                                   const std::array<float, 3>& mean,
+                                   const std::array<float, 3>& std) {
+  const Image2D img = image_2d(image);
+  if (size < 16 || size > 4096) throw py::value_error("size must be in [16, 4096]");
+  const PointPromptSettings settings = prompt_settings(scale_by_max, mean, std, true, -1, "bicubic");
+  py::array_t<float> out({py::ssize_t(1), py::ssize_t(3), py::ssize_t(size), py::ssize_t(size)});
+  float* dst = out.mutable_data();
   py::gil_scoped_release release;
-  (bicubic ? torch_bicubic : torch_bilinear)(s, sh, sw, d, h, w);
+  prepare_stretched_input(img.data, img.h, img.w, img.channels, size, settings, dst);
   return out;
+}
+
+// `auto`: the typed tuple make_tuple returns gives the signature its element types.
+auto prompts(const py::array& boxes, int h, int w, int size, bool center_point) {
+  require_boxes(boxes, 4);
+  if (h < 1 || w < 1 || size < 1) throw py::value_error("h, w and size must be positive");
+  std::vector<float> coords, labels;
+  const int64_t n = boxes.shape(0);
+  const int p = point_prompts(static_cast<const double*>(boxes.data()), n, h, w, size,
+                              center_point, coords, labels);
+  py::array_t<float> c({py::ssize_t(n), py::ssize_t(p), py::ssize_t(2)});
+  py::array_t<float> l({py::ssize_t(n), py::ssize_t(p)});
+  std::copy(coords.begin(), coords.end(), c.mutable_data());
+  std::copy(labels.begin(), labels.end(), l.mutable_data());
+  return py::make_tuple(c, l);
 }
 
 }  // namespace
 
-void bind_efficientsam(py::module_& m) {
-  m.def("torch_resize", [](const py::array& src, int h, int w, const std::string& mode) {
-          if (mode != "bilinear" && mode != "bicubic") throw py::value_error("mode must be bilinear or bicubic");
-          return resampled(src, h, w, mode == "bicubic");
-        },
-        py::arg("src"), py::arg("h"), py::arg("w"), py::arg("mode") = "bilinear",
-        "A float32 plane resized as torch's F.interpolate(align_corners=False) does.");
-  m.def("prepare_stretched_input",
-        [](const py::array& image, int size, bool scale_by_max, const std::array<float, 3>& mean,
-           const std::array<float, 3>& std) {
-          const Image2D img = image_2d(image);
-          if (size < 16 || size > 4096) throw py::value_error("size must be in [16, 4096]");
-          const PointPromptSettings settings = prompt_settings(scale_by_max, mean, std, true, -1, "bicubic");
-          py::array_t<float> out({py::ssize_t(1), py::ssize_t(3), py::ssize_t(size), py::ssize_t(size)});
-          float* dst = out.mutable_data();
-          py::gil_scoped_release release;
-          prepare_stretched_input(img.data, img.h, img.w, img.channels, size, settings, dst);
-          return out;
-        },
-        py::arg("image"), py::arg("size"), py::arg("scale_by_max"), py::arg("mean"), py::arg("std"),
+void register_efficientsam(py::module_& m) {
+  m.def("prepare_stretched_input", &stretched_input, py::arg("image"), py::arg("size"),
+        py::arg("scale_by_max"), py::arg("mean"), py::arg("std"),
         "EfficientSAM-family encoder input (1,3,size,size) for a uint8 image.");
-  m.def("point_prompts",
-        [](const py::array& boxes, int h, int w, int size, bool center_point) {
-          require_boxes(boxes, 4);
-          if (h < 1 || w < 1 || size < 1) throw py::value_error("h, w and size must be positive");
-          std::vector<float> coords, labels;
-          const int64_t n = boxes.shape(0);
-          const int p = point_prompts(static_cast<const double*>(boxes.data()), n, h, w, size,
-                                      center_point, coords, labels);
-          py::array_t<float> c({py::ssize_t(n), py::ssize_t(p), py::ssize_t(2)});
-          py::array_t<float> l({py::ssize_t(n), py::ssize_t(p)});
-          std::copy(coords.begin(), coords.end(), c.mutable_data());
-          std::copy(labels.begin(), labels.end(), l.mutable_data());
-          return py::make_tuple(c, l);
-        },
-        py::arg("boxes"), py::arg("h"), py::arg("w"), py::arg("size"), py::arg("center_point"),
+  m.def("point_prompts", &prompts, py::arg("boxes"), py::arg("h"), py::arg("w"), py::arg("size"),
+        py::arg("center_point"),
         "The decoder's point coordinates (N,P,2) in the size frame and labels (N,P).");
 
   py::class_<PyEfficientSAM>(m, "EfficientSAMModel")
@@ -125,3 +110,6 @@ void bind_efficientsam(py::module_& m) {
            py::arg("out"), py::arg("scale_by_max"), py::arg("mean"), py::arg("std"),
            py::arg("center_point"), py::arg("mask_output"), py::arg("upsample"));
 }
+
+}  // namespace bind
+}  // namespace medsam

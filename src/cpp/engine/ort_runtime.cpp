@@ -18,7 +18,7 @@ void check(OrtStatus* status, const char* what) {
   throw OrtError(message);
 }
 
-OrtRuntime::OrtRuntime(const std::string& library_path) : path_(library_path) {
+OrtRuntime::OrtRuntime(const std::string& library_path) {
   handle_ = dlopen(library_path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle_ == nullptr) {
     const char* err = dlerror();
@@ -60,11 +60,6 @@ OrtRuntime& OrtRuntime::get() {
   std::lock_guard<std::mutex> lock(g_mutex);
   if (g_runtime == nullptr) throw RuntimeLoadError("ONNX Runtime has not been loaded");
   return *g_runtime;
-}
-
-bool OrtRuntime::loaded() {
-  std::lock_guard<std::mutex> lock(g_mutex);
-  return g_runtime != nullptr;
 }
 
 }  // namespace medsam

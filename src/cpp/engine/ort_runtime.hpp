@@ -17,15 +17,14 @@ namespace medsam {
 // objects (and the threads its environment owns) must never outlive the code.
 class OrtRuntime {
  public:
-  // Loads `library_path` the first time; later calls must name the same library.
+  // Loads `library_path` the first time; later calls return that library whatever path
+  // they name (a process holds one ONNX Runtime).
   static OrtRuntime& load(const std::string& library_path);
   static OrtRuntime& get();  // throws RuntimeLoadError if load() never succeeded
-  static bool loaded();
 
   const OrtApi& api() const { return *api_; }
   OrtEnv* env() const { return env_; }
   const std::string& version() const { return version_; }
-  const std::string& path() const { return path_; }
 
  private:
   OrtRuntime(const std::string& library_path);
@@ -33,7 +32,6 @@ class OrtRuntime {
   const OrtApi* api_ = nullptr;
   OrtEnv* env_ = nullptr;  // one environment per process, never released
   std::string version_;
-  std::string path_;
 };
 
 inline const OrtApi& ort() { return OrtRuntime::get().api(); }
