@@ -12,6 +12,7 @@
 #include "bindings/argument_checks.hpp"
 #include "bindings/register.hpp"
 #include "models/efficientsam_model.hpp"
+#include "models/efficientsam_prompts.hpp"
 #include "segment/efficientsam_2d.hpp"
 
 namespace medsam {

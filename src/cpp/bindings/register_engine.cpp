@@ -9,7 +9,7 @@
 #include "engine/errors.hpp"
 #include "engine/openvino_runtime.hpp"
 #include "engine/ort_runtime.hpp"
-#include "segment/boxes.hpp"
+#include "segment/batch_decode.hpp"
 
 namespace medsam {
 namespace bind {

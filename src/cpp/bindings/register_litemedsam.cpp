@@ -11,7 +11,8 @@
 #include "bindings/register.hpp"
 #include "image/preprocess.hpp"
 #include "models/litemedsam_model.hpp"
-#include "segment/segment_types.hpp"
+#include "segment/propagate_3d.hpp"
+#include "segment/segment_2d.hpp"
 #include "segment/slice_strategies.hpp"
 
 namespace medsam {

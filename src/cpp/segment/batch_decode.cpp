@@ -4,7 +4,7 @@
 #include <exception>
 #include <thread>
 
-#include "segment/boxes.hpp"
+#include "segment/scoped_timer.hpp"
 
 namespace medsam {
 namespace {

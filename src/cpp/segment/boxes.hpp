@@ -1,6 +1,6 @@
-// Small pieces shared by the segmentation strategies.
+// Checks of the boxes callers pass in, and a 3D box's range of slices along one axis.
 #pragma once
-#include <chrono>
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <stdexcept>
@@ -8,29 +8,20 @@
 
 namespace medsam {
 
-// Adds the wall time of its scope to a counter.
-class ScopedTimer {
- public:
-  explicit ScopedTimer(double& total) : total_(total), start_(std::chrono::steady_clock::now()) {}
-  ~ScopedTimer() {
-    total_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  }
-
- private:
-  double& total_;
-  std::chrono::steady_clock::time_point start_;
-};
-
-// Decoder calls hold at most this many boxes. Larger batches gain nothing per box (each
-// box's intermediates are ~4 MiB a tensor and leave the caches), and at 64 OpenVINO ran
-// 113 boxes 2x slower in a process where ONNX Runtime had decoded the same batch.
-constexpr int64_t kDecodeBatch = 8;
-
+// Throws std::invalid_argument unless the box's `count` coordinates are all finite.
 inline void check_box_values(const double* box, int count, int64_t index) {
   for (int k = 0; k < count; ++k) {
     if (!std::isfinite(box[k])) {
       throw std::invalid_argument("box " + std::to_string(index) + " has a non-finite coordinate");
     }
+  }
+}
+
+// A 2D box [x0, y0, x1, y1]: finite, and not inverted.
+inline void check_box_2d(const double* b, int64_t index) {
+  check_box_values(b, 4, index);
+  if (b[2] < b[0] || b[3] < b[1]) {
+    throw std::invalid_argument("box " + std::to_string(index) + " is inverted");
   }
 }
 

@@ -2,9 +2,14 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
-#include "segment/boxes.hpp"
 #include "image/torch_resample.hpp"
+#include "models/efficientsam_prompts.hpp"
+#include "segment/batch_decode.hpp"
+#include "segment/boxes.hpp"
+#include "segment/scoped_timer.hpp"
 
 namespace medsam {
 
@@ -28,36 +33,25 @@ void prepare_stretched_input(const uint8_t* img, int h, int w, int channels, int
   }
 }
 
-int point_prompts(const double* boxes, int64_t n, int h, int w, int size, bool center_point,
-                  std::vector<float>& coords, std::vector<float>& labels) {
-  const int p = center_point ? 3 : 2;
-  const double sx = static_cast<double>(size) / w, sy = static_cast<double>(size) / h;
-  coords.assign(n * p * 2, 0.0f);
-  labels.assign(n * p, 0.0f);
-  for (int64_t i = 0; i < n; ++i) {
-    const double* b = boxes + 4 * i;
-    const double xs[3] = {b[0], b[2], (b[0] + b[2]) / 2};
-    const double ys[3] = {b[1], b[3], (b[1] + b[3]) / 2};
-    const float point_labels[3] = {2.0f, 3.0f, 1.0f};  // top-left, bottom-right, inside
-    for (int k = 0; k < p; ++k) {
-      coords[(i * p + k) * 2] = static_cast<float>(xs[k] * sx);
-      coords[(i * p + k) * 2 + 1] = static_cast<float>(ys[k] * sy);
-      labels[i * p + k] = point_labels[k];
-    }
-  }
-  return p;
-}
-
 namespace {
+
+constexpr int kLowResSide = 256;  // the decoder's logits are (K, 256, 256) per prompt
+constexpr int64_t kLowRes = kLowResSide * kLowResSide;
 
 int chosen_mask(const float* iou, int k, int mask_output) {
   if (mask_output >= 0) return mask_output;
   return static_cast<int>(std::max_element(iou, iou + k) - iou);
 }
 
-void check_box(const double* b, int64_t i) {
-  check_box_values(b, 4, i);
-  if (b[2] < b[0] || b[3] < b[1]) throw std::invalid_argument("box " + std::to_string(i) + " is inverted");
+// Upsamples one prompt's chosen logits to the image and writes `label` where they are > 0.
+template <typename Label>
+void paint_mask(const float* logits, const Image2D& image, bool bicubic, Label label,
+                std::vector<float>& upsampled, Label* segs) {
+  (bicubic ? torch_bicubic : torch_bilinear)(logits, kLowResSide, kLowResSide, upsampled.data(),
+                                             image.h, image.w);
+  for (size_t px = 0; px < upsampled.size(); ++px) {
+    if (upsampled[px] > 0.0f) segs[px] = label;
+  }
 }
 
 }  // namespace
@@ -66,7 +60,7 @@ template <typename Label>
 void segment_2d_points(const EfficientSAMModel& model, const Image2D& image, const double* boxes,
                        int64_t n, const PointPromptSettings& settings, Label* segs,
                        SegmentStats& stats) {
-  for (int64_t i = 0; i < n; ++i) check_box(boxes + 4 * i, i);
+  for (int64_t i = 0; i < n; ++i) check_box_2d(boxes + 4 * i, i);
   const int k = model.num_masks();
   if (settings.mask_output >= k) {
     throw std::invalid_argument("mask_output " + std::to_string(settings.mask_output) +
@@ -86,7 +80,6 @@ void segment_2d_points(const EfficientSAMModel& model, const Image2D& image, con
   }
   std::vector<float> coords, labels, logits, iou, upsampled(static_cast<size_t>(image.h) * image.w);
   const int p = point_prompts(boxes, n, image.h, image.w, size, settings.center_point, coords, labels);
-  constexpr int64_t kLowRes = 256 * 256;
   for (int64_t first = 0; first < n; first += kDecodeBatch) {
     const int64_t count = std::min(kDecodeBatch, n - first);
     logits.resize(count * k * kLowRes);
@@ -100,16 +93,9 @@ void segment_2d_points(const EfficientSAMModel& model, const Image2D& image, con
     }
     ScopedTimer t(stats.postprocess_seconds);
     for (int64_t i = 0; i < count; ++i) {
-      const float* chosen = logits.data() + (i * k + chosen_mask(iou.data() + i * k, k, settings.mask_output)) * kLowRes;
-      if (settings.bicubic) {
-        torch_bicubic(chosen, 256, 256, upsampled.data(), image.h, image.w);
-      } else {
-        torch_bilinear(chosen, 256, 256, upsampled.data(), image.h, image.w);
-      }
-      const Label label = static_cast<Label>(first + i + 1);
-      for (size_t px = 0; px < upsampled.size(); ++px) {
-        if (upsampled[px] > 0.0f) segs[px] = label;
-      }
+      const int mask = chosen_mask(iou.data() + i * k, k, settings.mask_output);
+      paint_mask(logits.data() + (i * k + mask) * kLowRes, image, settings.bicubic,
+                 static_cast<Label>(first + i + 1), upsampled, segs);
     }
   }
 }

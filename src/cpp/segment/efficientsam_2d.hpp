@@ -1,10 +1,10 @@
 // 2D segmentation with a point-prompted family (EfficientSAM): the image stretched to
 // the encoder's square, each box given as two labelled corner points (plus, optionally,
-// its centre as a foreground point), the best of several masks kept.
+// its centre as a foreground point), the best of several masks kept and upsampled as
+// torch does.
 #pragma once
 #include <array>
 #include <cstdint>
-#include <vector>
 
 #include "models/efficientsam_model.hpp"
 #include "segment/segment_types.hpp"
@@ -24,10 +24,6 @@ struct PointPromptSettings {
 // bilinear resampling, normalised with mean/std.  `img` is (h, w) grey or (h, w, 3).
 void prepare_stretched_input(const uint8_t* img, int h, int w, int channels, int size,
                              const PointPromptSettings& settings, float* out);
-
-// The n prompts' points in the S frame and their labels: p points per box.
-int point_prompts(const double* boxes, int64_t n, int h, int w, int size, bool center_point,
-                  std::vector<float>& coords, std::vector<float>& labels);
 
 // boxes: n rows of [x0, y0, x1, y1] (pixels, inclusive).  segs: h*w labels, zeroed by the
 // caller; label i+1 is written for box i, later boxes overwrite earlier ones.

@@ -1,6 +1,7 @@
 #include "segment/embedding_cache.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace medsam {
 
@@ -19,6 +20,8 @@ EmbeddingCache::~EmbeddingCache() {
 }
 
 void EmbeddingCache::encode_ahead(std::vector<int> order, double decode_cost) {
+  // Working ahead needs room for the slice being encoded, one ready and one in use.
+  if (capacity_ < 3) throw std::invalid_argument("encode_ahead needs a capacity of at least 3");
   {
     std::lock_guard<std::mutex> lock(mutex_);
     order_ = std::move(order);

@@ -31,11 +31,12 @@ class EmbeddingCache {
   EmbeddingCache(const EmbeddingCache&) = delete;
   EmbeddingCache& operator=(const EmbeddingCache&) = delete;
 
-  // Starts the helper (needs a capacity of at least 3) on `order`: the slices get() will
-  // be asked for, one entry per call and in call order (the caller decodes once per call).  While the helper finishes a
-  // slice the caller needs, the caller encodes the next planned one itself if that keeps
-  // the two threads' remaining work balanced: the unclaimed encodes must outweigh its
-  // remaining decodes, each costing `decode_cost` of an encode.
+  // Starts the helper on `order` (std::invalid_argument below a capacity of 3): the
+  // slices get() will be asked for, one entry per call and in call order (the caller
+  // decodes once per call).  While the helper finishes a slice the caller needs, the
+  // caller encodes the next planned one itself if that keeps the two threads' remaining
+  // work balanced: the unclaimed encodes must outweigh its remaining decodes, each
+  // costing `decode_cost` of an encode.
   void encode_ahead(std::vector<int> order, double decode_cost);
 
   // The embedding of `slice`, encoding it on a miss.  The pointer stays valid until the

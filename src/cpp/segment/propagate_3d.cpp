@@ -1,47 +1,15 @@
-#include "segment/segment_types.hpp"
+#include "segment/propagate_3d.hpp"
 
 #include <algorithm>
-#include <cmath>
-#include <stdexcept>
-#include <string>
+#include <vector>
 
-#include "segment/batch_decode.hpp"
-#include "segment/embedding_cache.hpp"
-#include "segment/boxes.hpp"
 #include "image/masks.hpp"
 #include "image/preprocess.hpp"
+#include "segment/boxes.hpp"
+#include "segment/embedding_cache.hpp"
+#include "segment/scoped_timer.hpp"
 
 namespace medsam {
-
-template <typename Label>
-void segment_2d(const LiteMedSAMModel& model, const Image2D& image, const double* boxes, int64_t n,
-                Label* segs, SegmentStats& stats) {
-  for (int64_t i = 0; i < n; ++i) check_box_values(boxes + 4 * i, 4, i);
-  std::vector<float> input(kInputElements), embedding(kEmbeddingElements);
-  std::vector<uint8_t> scratch;
-  Extent resized;
-  {
-    ScopedTimer t(stats.preprocess_seconds);
-    resized = prepare_encoder_input(image.data, image.h, image.w, image.channels,
-                                    static_cast<int64_t>(image.w) * image.channels, input.data(),
-                                    scratch);
-  }
-  {
-    ScopedTimer t(stats.encode_seconds);
-    model.encode(input.data(), 1, embedding.data());
-    stats.slices_encoded += 1;
-  }
-  std::vector<Box> frame_boxes;
-  for (int64_t i = 0; i < n; ++i) {
-    const double* b = boxes + 4 * i;
-    frame_boxes.push_back(box_to_frame(b[0], b[1], b[2], b[3], image.h, image.w));
-  }
-  decode_boxes(model, embedding.data(), frame_boxes, resized, image.h, image.w, stats,
-               [&](size_t i, const uint8_t* mask, MaskRegion region) {
-                 ScopedTimer t(stats.postprocess_seconds);
-                 write_label(mask, image.w, region, static_cast<Label>(i + 1), segs);
-               });
-}
 
 namespace {
 
@@ -124,55 +92,89 @@ int64_t next_walk(const std::vector<BoxWalk>& walks, const EmbeddingCache& cache
   return first;
 }
 
-}  // namespace
 
 // A decoder call's cost relative to an encoder call, both single-threaded and running
 // side by side on 2 cores (LiteMedSAM, ONNX Runtime, fp32).
 constexpr double kDecodeToEncodeCost = 0.05;
 
-template <typename Label>
-void segment_3d(const LiteMedSAMModel& model, const Volume3D& volume, const double* boxes,
-                int64_t n, const PropagationSettings& settings, Label* segs, SegmentStats& stats) {
+// Each box's slices (checked against the volume), and how many boxes use each slice, so
+// a slice's embedding is freed once its last box has decoded it.
+struct SlicePlan {
   std::vector<SliceRange> ranges;
-  std::vector<int> remaining_uses(volume.d, 0);
+  std::vector<int> remaining_uses;
+};
+
+SlicePlan plan_slices(const Volume3D& volume, const double* boxes, int64_t n) {
+  SlicePlan plan{{}, std::vector<int>(volume.d, 0)};
   for (int64_t i = 0; i < n; ++i) {
     check_box_values(boxes + 6 * i, 6, i);
-    ranges.push_back(slice_range(boxes[6 * i + 2], boxes[6 * i + 5], volume.d, i));
-    for (int z = ranges.back().first; z <= ranges.back().last; ++z) ++remaining_uses[z];
+    plan.ranges.push_back(slice_range(boxes[6 * i + 2], boxes[6 * i + 5], volume.d, i));
+    for (int z = plan.ranges.back().first; z <= plan.ranges.back().last; ++z) {
+      ++plan.remaining_uses[z];
+    }
   }
-  // Encode ahead on a helper thread when the model can run two calls at once; the
-  // sessions are the same network, so the results are the same bit for bit.
-  // Working ahead needs room for the slice being encoded, one ready and one in use.
-  const LiteMedSAMModel* half = settings.max_cached_embeddings >= 3 ? model.half_threaded() : nullptr;
-  const bool encode_ahead = half != nullptr;
-  const LiteMedSAMModel& runner = half ? *half : model;
-  const int64_t pixels = static_cast<int64_t>(volume.h) * volume.w;
+  return plan;
+}
+
+// Encodes slices for the embedding cache: worker 0 is the caller's thread, 1 the
+// encode-ahead helper's, each with its own buffers and timings.
+class SliceEncoder {
+ public:
+  SliceEncoder(const LiteMedSAMModel& model, const Volume3D& volume)
+      : model_(model), volume_(volume) {}
+
+  void operator()(int z, float* embedding, int w) {
+    Worker& worker = workers_[w];
+    const int64_t pixels = static_cast<int64_t>(volume_.h) * volume_.w;
+    {
+      ScopedTimer t(worker.preprocess_seconds);
+      prepare_encoder_input(volume_.data + z * pixels, volume_.h, volume_.w, 1, volume_.w,
+                            worker.input.data(), worker.scratch);
+    }
+    ScopedTimer t(worker.encode_seconds);
+    model_.encode(worker.input.data(), 1, embedding);
+  }
+
+  // With a helper these are summed over both threads and can exceed the wall time.
+  void add_times(SegmentStats& stats) const {
+    for (const Worker& w : workers_) {
+      stats.preprocess_seconds += w.preprocess_seconds;
+      stats.encode_seconds += w.encode_seconds;
+    }
+  }
+
+ private:
   struct Worker {
     std::vector<float> input = std::vector<float>(kInputElements);
     std::vector<uint8_t> scratch;
     double preprocess_seconds = 0, encode_seconds = 0;
   };
-  Worker workers[2];
-  EmbeddingCache cache(settings.max_cached_embeddings, kEmbeddingElements,
-                       [&](int z, float* embedding, int w) {
-                         Worker& worker = workers[w];
-                         {
-                           ScopedTimer t(worker.preprocess_seconds);
-                           prepare_encoder_input(volume.data + z * pixels, volume.h, volume.w, 1,
-                                                 volume.w, worker.input.data(), worker.scratch);
-                         }
-                         ScopedTimer t(worker.encode_seconds);
-                         runner.encode(worker.input.data(), 1, embedding);
-                       });
-  const Extent resized = longest_side_extent(volume.h, volume.w, kFrame);
+  const LiteMedSAMModel& model_;
+  const Volume3D& volume_;
+  Worker workers_[2];
+};
+
+std::vector<BoxWalk> start_walks(const Volume3D& volume, const double* boxes,
+                                 const std::vector<SliceRange>& ranges) {
+  const int64_t pixels = static_cast<int64_t>(volume.h) * volume.w;
   std::vector<BoxWalk> walks;
-  for (int64_t i = 0; i < n; ++i) {
+  for (size_t i = 0; i < ranges.size(); ++i) {
     const double* b = boxes + 6 * i;
     const uint8_t drawn_value = static_cast<uint8_t>(std::min<int64_t>(i + 1, 255));
     walks.emplace_back(ranges[i], box_to_frame(b[0], b[1], b[3], b[4], volume.h, volume.w),
                        drawn_value, pixels);
   }
-  if (encode_ahead) cache.encode_ahead(interleaved_order(walks), kDecodeToEncodeCost);
+  return walks;
+}
+
+// Steps the walks until all are done, always one whose next slice is ready if any is:
+// decodes its prompt, writes its mask, frees slices no box needs any more.
+template <typename Label>
+void walk_boxes(const LiteMedSAMModel& model, const Volume3D& volume, int margin,
+                std::vector<BoxWalk>& walks, std::vector<int>& remaining_uses,
+                EmbeddingCache& cache, Label* segs, SegmentStats& stats) {
+  const Extent resized = longest_side_extent(volume.h, volume.w, kFrame);
+  const int64_t pixels = static_cast<int64_t>(volume.h) * volume.w;
   std::vector<float> logits(kLogitElements);
   std::vector<uint8_t> scratch;
   for (int64_t i = next_walk(walks, cache); i >= 0; i = next_walk(walks, cache)) {
@@ -181,12 +183,12 @@ void segment_3d(const LiteMedSAMModel& model, const Volume3D& volume, const doub
     Box prompt;
     {
       ScopedTimer t(stats.postprocess_seconds);
-      prompt = walk.prompt(volume, resized, settings.margin, scratch);
+      prompt = walk.prompt(volume, resized, margin, scratch);
     }
     const float* embedding = cache.get(z);
     {
       ScopedTimer t(stats.decode_seconds);
-      runner.decode(embedding, &prompt.x0, 1, logits.data());
+      model.decode(embedding, &prompt.x0, 1, logits.data());
       stats.decoder_runs += 1;
       stats.masks_decoded += 1;
     }
@@ -202,19 +204,32 @@ void segment_3d(const LiteMedSAMModel& model, const Volume3D& volume, const doub
     if (--remaining_uses[z] == 0) cache.release(z);
     walk.advance();
   }
-  stats.slices_encoded += static_cast<int64_t>(cache.encoded());
-  stats.peak_cached_embeddings = std::max<int64_t>(stats.peak_cached_embeddings, cache.peak_entries());
-  // With a helper these are summed over both threads and can exceed the wall time.
-  for (const Worker& w : workers) {
-    stats.preprocess_seconds += w.preprocess_seconds;
-    stats.encode_seconds += w.encode_seconds;
-  }
 }
 
-template void segment_2d<uint8_t>(const LiteMedSAMModel&, const Image2D&, const double*, int64_t,
-                                  uint8_t*, SegmentStats&);
-template void segment_2d<uint16_t>(const LiteMedSAMModel&, const Image2D&, const double*, int64_t,
-                                   uint16_t*, SegmentStats&);
+}  // namespace
+
+template <typename Label>
+void segment_3d(const LiteMedSAMModel& model, const Volume3D& volume, const double* boxes,
+                int64_t n, const PropagationSettings& settings, Label* segs, SegmentStats& stats) {
+  SlicePlan plan = plan_slices(volume, boxes, n);
+  // Encode ahead on a helper thread when the model can run two calls at once; the
+  // sessions are the same network, so the results are the same bit for bit.
+  // Working ahead needs room for the slice being encoded, one ready and one in use.
+  const LiteMedSAMModel* half =
+      settings.max_cached_embeddings >= 3 ? model.half_threaded() : nullptr;
+  const LiteMedSAMModel& runner = half ? *half : model;
+  SliceEncoder encoder(runner, volume);  // outlives the cache, whose helper calls it
+  EmbeddingCache cache(settings.max_cached_embeddings, kEmbeddingElements,
+                       [&encoder](int z, float* embedding, int w) { encoder(z, embedding, w); });
+  std::vector<BoxWalk> walks = start_walks(volume, boxes, plan.ranges);
+  if (half != nullptr) cache.encode_ahead(interleaved_order(walks), kDecodeToEncodeCost);
+  walk_boxes(runner, volume, settings.margin, walks, plan.remaining_uses, cache, segs, stats);
+  stats.slices_encoded += static_cast<int64_t>(cache.encoded());
+  stats.peak_cached_embeddings =
+      std::max<int64_t>(stats.peak_cached_embeddings, cache.peak_entries());
+  encoder.add_times(stats);
+}
+
 template void segment_3d<uint8_t>(const LiteMedSAMModel&, const Volume3D&, const double*, int64_t,
                                   const PropagationSettings&, uint8_t*, SegmentStats&);
 template void segment_3d<uint16_t>(const LiteMedSAMModel&, const Volume3D&, const double*, int64_t,

@@ -1,9 +1,7 @@
-// Box-prompted segmentation of a 2D image or a 3D volume with LiteMedSAM.
+// What the segmentation strategies share: the views of the caller's image or volume, and
+// the statistics each call reports.
 #pragma once
 #include <cstdint>
-#include <vector>
-
-#include "models/litemedsam_model.hpp"
 
 namespace medsam {
 
@@ -26,23 +24,5 @@ struct Volume3D {
   const uint8_t* data;
   int d, h, w;
 };
-
-struct PropagationSettings {
-  int margin = 3;                // px in the 256 frame added around the previous mask's box
-  size_t max_cached_embeddings = 64;
-};
-
-// boxes: n rows of [x0, y0, x1, y1] (pixels, inclusive).  segs: h*w labels, zeroed by
-// the caller; label i+1 is written for box i, later boxes overwrite earlier ones.
-template <typename Label>
-void segment_2d(const LiteMedSAMModel& model, const Image2D& image, const double* boxes, int64_t n,
-                Label* segs, SegmentStats& stats);
-
-// boxes: n rows of [x0, y0, z0, x1, y1, z1] (voxels, inclusive).  Each box is segmented
-// on its middle slice, then propagated up to z1 and down to z0, each slice prompted by
-// the previous slice's mask.  Slices shared by several boxes are encoded once.
-template <typename Label>
-void segment_3d(const LiteMedSAMModel& model, const Volume3D& volume, const double* boxes,
-                int64_t n, const PropagationSettings& settings, Label* segs, SegmentStats& stats);
 
 }  // namespace medsam

@@ -9,6 +9,7 @@
 #include "image/masks.hpp"
 #include "image/preprocess.hpp"
 #include "segment/boxes.hpp"
+#include "segment/scoped_timer.hpp"
 
 namespace medsam {
 namespace {

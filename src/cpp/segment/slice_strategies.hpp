@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 
+#include "models/litemedsam_model.hpp"
 #include "segment/segment_types.hpp"
 
 namespace medsam {
