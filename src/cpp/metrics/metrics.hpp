@@ -10,7 +10,9 @@ namespace medsam {
 
 struct LabelVolume {
   const void* data;                 // (n0, n1, n2) C-order labels
-  int itemsize;                     // 1, 2, 4 or 8 (unsigned or signed; values must be >= 0)
+  // 1, 2, 4 or 8, read as unsigned: signed labels must be >= 0, which the caller checks
+  // (Python's metrics module does).
+  int itemsize;
   std::array<int64_t, 3> shape;
 };
 
