@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "image/linear_taps.hpp"
 #include "image/preprocess.hpp"
 
 namespace medsam {
@@ -23,14 +24,14 @@ std::pair<int, int> reachable(int lo, int hi, int in_size, int out_size) {
   int first = out_size, last = -1;
   // Monotone in o: find the first and last output index whose taps touch [lo, hi].
   for (int o = 0; o < out_size; ++o) {
-    const detail::LinearTap t = detail::linear_tap(o, in_size, scale);
+    const LinearTap t = linear_tap(o, in_size, scale);
     if (t.i1 >= lo && t.i0 <= hi) {
       first = o;
       break;
     }
   }
   for (int o = out_size - 1; o >= first; --o) {
-    const detail::LinearTap t = detail::linear_tap(o, in_size, scale);
+    const LinearTap t = linear_tap(o, in_size, scale);
     if (t.i1 >= lo && t.i0 <= hi) {
       last = o;
       break;

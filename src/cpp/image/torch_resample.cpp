@@ -4,6 +4,8 @@
 #include <cmath>
 #include <vector>
 
+#include "image/linear_taps.hpp"
+
 namespace medsam {
 namespace {
 
@@ -14,22 +16,15 @@ struct AxisWeights {
   std::vector<float> weight;  // Taps per output position
 };
 
-// Source coordinates are computed in float, as torch does for float tensors: double
-// arithmetic would move the weights by ~1e-5 on large outputs.
-float source_coordinate(float scale, int d) { return scale * (d + 0.5f) - 0.5f; }
-
 AxisWeights<2> bilinear_axis(int in, int out) {
   AxisWeights<2> a{std::vector<int>(2 * out), std::vector<float>(2 * out)};
   const float scale = static_cast<float>(in) / out;
   for (int d = 0; d < out; ++d) {
-    const float real = std::max(source_coordinate(scale, d), 0.0f);
-    const int i0 = static_cast<int>(real);
-    const int i1 = i0 + (i0 < in - 1 ? 1 : 0);
-    const float l1 = real - i0;
-    a.index[2 * d] = i0;
-    a.index[2 * d + 1] = i1;
-    a.weight[2 * d] = 1.0f - l1;
-    a.weight[2 * d + 1] = l1;
+    const LinearTap t = linear_tap(d, in, scale);
+    a.index[2 * d] = t.i0;
+    a.index[2 * d + 1] = t.i1;
+    a.weight[2 * d] = t.l0;
+    a.weight[2 * d + 1] = t.l1;
   }
   return a;
 }
@@ -39,7 +34,7 @@ AxisWeights<4> bicubic_axis(int in, int out) {
   AxisWeights<4> a{std::vector<int>(4 * out), std::vector<float>(4 * out)};
   const float scale = static_cast<float>(in) / out;
   for (int d = 0; d < out; ++d) {
-    const float real = source_coordinate(scale, d);
+    const float real = torch_source_coordinate(scale, d);
     const int i = std::min(static_cast<int>(std::floor(real)), in - 1);
     const float t = std::clamp(real - i, 0.0f, 1.0f);
     const float near1 = ((A + 2) * t - (A + 3)) * t * t + 1;
