@@ -53,9 +53,8 @@ class PyEfficientSAM {
     SegmentStats stats;
     const auto* b = static_cast<const double*>(boxes.data());
     const int64_t n = boxes.shape(0);
-    on_labels(out, [&](auto* labels) {
-      segment_2d_points(model_, img, b, n, settings, labels, stats);
-    });
+    on_labels(out,
+              [&](auto* labels) { segment_2d_points(model_, img, b, n, settings, labels, stats); });
     return stats_dict(stats);
   }
 
@@ -68,7 +67,8 @@ py::array_t<float> stretched_input(const py::array& image, int size, bool scale_
                                    const std::array<float, 3>& std) {
   const Image2D img = image_2d(image);
   if (size < 16 || size > 4096) throw py::value_error("size must be in [16, 4096]");
-  const PointPromptSettings settings = prompt_settings(scale_by_max, mean, std, true, -1, "bicubic");
+  const PointPromptSettings settings =
+      prompt_settings(scale_by_max, mean, std, true, -1, "bicubic");
   py::array_t<float> out({py::ssize_t(1), py::ssize_t(3), py::ssize_t(size), py::ssize_t(size)});
   float* dst = out.mutable_data();
   py::gil_scoped_release release;
@@ -82,8 +82,8 @@ auto prompts(const py::array& boxes, int h, int w, int size, bool center_point) 
   if (h < 1 || w < 1 || size < 1) throw py::value_error("h, w and size must be positive");
   std::vector<float> coords, labels;
   const int64_t n = boxes.shape(0);
-  const int p = point_prompts(static_cast<const double*>(boxes.data()), n, h, w, size,
-                              center_point, coords, labels);
+  const int p = point_prompts(static_cast<const double*>(boxes.data()), n, h, w, size, center_point,
+                              coords, labels);
   py::array_t<float> c({py::ssize_t(n), py::ssize_t(p), py::ssize_t(2)});
   py::array_t<float> l({py::ssize_t(n), py::ssize_t(p)});
   std::copy(coords.begin(), coords.end(), c.mutable_data());

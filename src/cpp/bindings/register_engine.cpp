@@ -32,12 +32,14 @@ void register_engine(py::module_& m) {
     }
   });
 
-  m.def("load_runtime", [](const std::string& path) { return OrtRuntime::load(path).version(); },
-        py::arg("library_path"),
-        "Load libonnxruntime from `library_path` (once per process); returns its version.");
-  m.def("load_openvino", [](const std::string& path) { return OpenVinoRuntime::load(path).path(); },
-        py::arg("library_path"),
-        "Load libopenvino_c from `library_path` (once per process); returns the path loaded.");
+  m.def(
+      "load_runtime", [](const std::string& path) { return OrtRuntime::load(path).version(); },
+      py::arg("library_path"),
+      "Load libonnxruntime from `library_path` (once per process); returns its version.");
+  m.def(
+      "load_openvino", [](const std::string& path) { return OpenVinoRuntime::load(path).path(); },
+      py::arg("library_path"),
+      "Load libopenvino_c from `library_path` (once per process); returns the path loaded.");
   m.attr("ORT_API_VERSION") = ORT_API_VERSION;
   m.attr("DECODE_BATCH") = kDecodeBatch;  // boxes per decoder call at most
 }

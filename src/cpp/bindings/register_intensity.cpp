@@ -31,7 +31,8 @@ auto with_intensity_type(const py::array& a, F&& f) {
 py::array_t<uint8_t> windowed(const py::array& volume, double lo, double hi, bool zero_stays_zero) {
   if (!(volume.flags() & py::array::c_style)) throw py::value_error("volume must be C-contiguous");
   if (!(lo <= hi)) throw py::value_error("window: lo must not exceed hi");
-  py::array_t<uint8_t> out(std::vector<py::ssize_t>(volume.shape(), volume.shape() + volume.ndim()));
+  py::array_t<uint8_t> out(
+      std::vector<py::ssize_t>(volume.shape(), volume.shape() + volume.ndim()));
   uint8_t* o = out.mutable_data();
   const int64_t n = volume.size();
   with_intensity_type(volume, [&](auto* p) {

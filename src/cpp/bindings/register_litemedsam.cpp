@@ -81,9 +81,8 @@ class PyModel {
     SegmentStats stats;
     const auto* b = static_cast<const double*>(boxes.data());
     const int64_t n = boxes.shape(0);
-    on_labels(out, [&](auto* labels) {
-      medsam::segment_3d(model_, vol, b, n, settings, labels, stats);
-    });
+    on_labels(
+        out, [&](auto* labels) { medsam::segment_3d(model_, vol, b, n, settings, labels, stats); });
     return stats_dict(stats);
   }
 

@@ -23,16 +23,20 @@ namespace {
 LabelVolume label_volume(const py::array& a, const char* name) {
   if (a.ndim() != 3) throw py::value_error(std::string(name) + " must be 3-dimensional here");
   const char kind = a.dtype().kind();
-  if (kind != 'u' && kind != 'i') throw py::type_error(std::string(name) + " must hold integer labels");
-  if (!(a.flags() & py::array::c_style)) throw py::value_error(std::string(name) + " must be C-contiguous");
+  if (kind != 'u' && kind != 'i')
+    throw py::type_error(std::string(name) + " must hold integer labels");
+  if (!(a.flags() & py::array::c_style))
+    throw py::value_error(std::string(name) + " must be C-contiguous");
   const int size = static_cast<int>(a.itemsize());
-  if (size != 1 && size != 2 && size != 4 && size != 8) throw py::type_error("unsupported label width");
+  if (size != 1 && size != 2 && size != 4 && size != 8)
+    throw py::type_error("unsupported label width");
   return {a.data(), size, {a.shape(0), a.shape(1), a.shape(2)}};
 }
 
-py::dict evaluate_labels(const py::array& gt, const py::array& seg, const std::vector<int64_t>& labels,
-                         const std::array<double, 3>& spacing, const std::vector<double>& table,
-                         double tolerance, int threads, bool nsd) {
+py::dict evaluate_labels(const py::array& gt, const py::array& seg,
+                         const std::vector<int64_t>& labels, const std::array<double, 3>& spacing,
+                         const std::vector<double>& table, double tolerance, int threads,
+                         bool nsd) {
   const LabelVolume g = label_volume(gt, "gt"), s = label_volume(seg, "seg");
   if (g.shape != s.shape) throw py::value_error("gt and seg have different shapes");
   if (table.size() != 256) throw py::value_error("the surface area table must have 256 entries");
@@ -50,7 +54,8 @@ py::dict evaluate_labels(const py::array& gt, const py::array& seg, const std::v
   {
     py::gil_scoped_release release;
     counts = count_labels(g, s, labels);
-    if (nsd) nsd_values = surface_dice_labels(g, s, labels, counts, spacing, areas, tolerance, threads);
+    if (nsd)
+      nsd_values = surface_dice_labels(g, s, labels, counts, spacing, areas, tolerance, threads);
   }
   py::list gt_count, seg_count, both;
   for (const LabelCounts& c : counts) {

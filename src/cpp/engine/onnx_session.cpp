@@ -102,9 +102,9 @@ void OnnxSession::run(const std::vector<TensorView>& inputs,
       }
     }
     OrtValue* value = nullptr;
-    check(api.CreateTensorWithDataAsOrtValue(cpu_memory_.get(), t.data, t.elements() * sizeof(float),
-                                             t.shape.data(), t.shape.size(),
-                                             ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, &value),
+    check(api.CreateTensorWithDataAsOrtValue(
+              cpu_memory_.get(), t.data, t.elements() * sizeof(float), t.shape.data(),
+              t.shape.size(), ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, &value),
           "CreateTensorWithDataAsOrtValue");
     return OrtOwned<OrtValue>(value);
   };

@@ -66,8 +66,8 @@ OpenVinoRuntime::OpenVinoRuntime(const std::string& library_path) : path_(librar
   resolve(handle_, p, "ov_get_last_err_msg", api_.get_last_err_msg);
   const ov_c::ov_status_e status = api_.core_create(&core_);
   if (status != 0) {
-    throw RuntimeLoadError("OpenVINO at " + library_path + " could not create its Core: " +
-                           api_.get_error_info(status));
+    throw RuntimeLoadError("OpenVINO at " + library_path +
+                           " could not create its Core: " + api_.get_error_info(status));
   }
 }
 

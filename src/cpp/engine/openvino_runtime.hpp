@@ -25,7 +25,7 @@ struct ov_shape_t {
   int64_t rank;
   int64_t* dims;
 };
-using ov_status_e = int;  // 0 is OK
+using ov_status_e = int;        // 0 is OK
 constexpr int kElementF32 = 4;  // ov_element_type_e::F32
 
 // Every C API function we call, resolved once by name.

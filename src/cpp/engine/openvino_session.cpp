@@ -31,8 +31,9 @@ std::vector<std::string> port_names(const ov_c::ov_compiled_model_t* compiled, b
 OpenVinoOwned<ov_c::ov_tensor_t> wrap(const TensorView& view, const std::string& what) {
   const ov_c::Api& api = openvino();
   ov_c::ov_shape_t shape{};
-  check_openvino(api.shape_create(static_cast<int64_t>(view.shape.size()), view.shape.data(), &shape),
-                 what + ": shape");
+  check_openvino(
+      api.shape_create(static_cast<int64_t>(view.shape.size()), view.shape.data(), &shape),
+      what + ": shape");
   ov_c::ov_tensor_t* raw = nullptr;
   const ov_c::ov_status_e status =
       api.tensor_create_from_host_ptr(ov_c::kElementF32, shape, view.data, &raw);
@@ -88,13 +89,15 @@ void OpenVinoSession::run(const std::vector<TensorView>& inputs,
   std::lock_guard<std::mutex> lock(request_mutex_);
   for (size_t i = 0; i < inputs.size(); ++i) {
     tensors.push_back(wrap(inputs[i], path_ + ": " + input_names_[i]));
-    check_openvino(api.infer_request_set_input_tensor_by_index(request_.get(), i, tensors.back().get()),
-                   path_ + ": input " + input_names_[i]);
+    check_openvino(
+        api.infer_request_set_input_tensor_by_index(request_.get(), i, tensors.back().get()),
+        path_ + ": input " + input_names_[i]);
   }
   for (size_t i = 0; i < outputs.size(); ++i) {
     tensors.push_back(wrap(outputs[i], path_ + ": " + output_names_[i]));
-    check_openvino(api.infer_request_set_output_tensor_by_index(request_.get(), i, tensors.back().get()),
-                   path_ + ": output " + output_names_[i]);
+    check_openvino(
+        api.infer_request_set_output_tensor_by_index(request_.get(), i, tensors.back().get()),
+        path_ + ": output " + output_names_[i]);
   }
   check_openvino(api.infer_request_infer(request_.get()), "running " + path_);
 }

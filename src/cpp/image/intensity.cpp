@@ -8,7 +8,8 @@
 namespace medsam {
 
 template <typename T>
-void window_to_uint8(const T* in, int64_t n, double lo, double hi, bool zero_stays_zero, uint8_t* out) {
+void window_to_uint8(const T* in, int64_t n, double lo, double hi, bool zero_stays_zero,
+                     uint8_t* out) {
   double cmin = std::numeric_limits<double>::infinity(), cmax = -cmin;
   for (int64_t i = 0; i < n; ++i) {
     const double v = std::clamp(static_cast<double>(in[i]), lo, hi);
@@ -50,7 +51,8 @@ template <typename T>
 bool nonzero_percentiles(const T* in, int64_t n, double p_lo, double p_hi, double& lo, double& hi) {
   std::vector<double> values;
   for (int64_t i = 0; i < n; ++i) {
-    if (in[i] != T(0) && !std::isnan(static_cast<double>(in[i]))) values.push_back(static_cast<double>(in[i]));
+    if (in[i] != T(0) && !std::isnan(static_cast<double>(in[i])))
+      values.push_back(static_cast<double>(in[i]));
   }
   if (values.empty()) return false;
   lo = percentile(values, p_lo);
@@ -58,8 +60,8 @@ bool nonzero_percentiles(const T* in, int64_t n, double p_lo, double p_hi, doubl
   return true;
 }
 
-#define MEDSAM_INTENSITY(T)                                                                      \
-  template void window_to_uint8<T>(const T*, int64_t, double, double, bool, uint8_t*);           \
+#define MEDSAM_INTENSITY(T)                                                            \
+  template void window_to_uint8<T>(const T*, int64_t, double, double, bool, uint8_t*); \
   template bool nonzero_percentiles<T>(const T*, int64_t, double, double, double&, double&);
 MEDSAM_INTENSITY(uint8_t)
 MEDSAM_INTENSITY(int16_t)

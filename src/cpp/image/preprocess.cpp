@@ -7,7 +7,8 @@ namespace medsam {
 
 Extent prepare_encoder_input(const uint8_t* img, int h, int w, int channels, int64_t row_stride,
                              float* out, std::vector<uint8_t>& scratch) {
-  if (channels != 1 && channels != 3) throw std::invalid_argument("image must have 1 or 3 channels");
+  if (channels != 1 && channels != 3)
+    throw std::invalid_argument("image must have 1 or 3 channels");
   const Extent e = longest_side_extent(h, w, kFrame);
   const size_t n = static_cast<size_t>(e.h) * e.w * channels;
   scratch.resize(n);

@@ -8,7 +8,7 @@
 
 namespace medsam {
 
-constexpr int kFrame = 256;                            // encoder input side
+constexpr int kFrame = 256;                              // encoder input side
 constexpr int64_t kInputElements = 3 * kFrame * kFrame;  // one (3,256,256) input
 
 // `img` is (h, w) grey (channels == 1, repeated to 3) or (h, w, 3) interleaved, with

@@ -64,9 +64,7 @@ void shrink_area(const uint8_t* src, int sh, int sw, int cn, int64_t stride, uin
 // OpenCV's shortcut when both scales are whole numbers: a plain block sum, rounded the
 // way cv2 rounds it (half up for 2x2 blocks, which its SIMD loop handles; otherwise the
 // float product rounded half to even).
-bool integer_scales(int sh, int sw, int dh, int dw) {
-  return sh % dh == 0 && sw % dw == 0;
-}
+bool integer_scales(int sh, int sw, int dh, int dw) { return sh % dh == 0 && sw % dw == 0; }
 
 void shrink_blocks(const uint8_t* src, int sh, int sw, int cn, int64_t stride, uint8_t* dst, int dh,
                    int dw) {

@@ -12,7 +12,7 @@ namespace {
 // Per output index along one axis: the source taps and their weights.
 template <int Taps>
 struct AxisWeights {
-  std::vector<int> index;    // Taps per output position
+  std::vector<int> index;     // Taps per output position
   std::vector<float> weight;  // Taps per output position
 };
 

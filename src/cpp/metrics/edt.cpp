@@ -8,8 +8,8 @@ namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // One line: out[p] = min_q ((p - q) * s)^2 + f[q], skipping q with f[q] = inf.
-void squared_edt_line(const double* f, double* out, int64_t n, double s,
-                      std::vector<int64_t>& v, std::vector<double>& z) {
+void squared_edt_line(const double* f, double* out, int64_t n, double s, std::vector<int64_t>& v,
+                      std::vector<double>& z) {
   v.resize(n);
   z.resize(n + 1);
   int64_t k = -1;

@@ -1,11 +1,10 @@
-#include "metrics/metrics.hpp"
-
 #include <algorithm>
 #include <stdexcept>
 #include <utility>
 #include <vector>
 
 #include "metrics/label_access.hpp"
+#include "metrics/metrics.hpp"
 
 namespace medsam {
 namespace {
@@ -28,14 +27,16 @@ class LabelSlots {
         if (labels[i] > 0) dense_[labels[i]] = static_cast<int64_t>(i);
       }
     } else {
-      for (size_t i = 0; i < labels.size(); ++i) sorted_.emplace_back(labels[i], static_cast<int64_t>(i));
+      for (size_t i = 0; i < labels.size(); ++i)
+        sorted_.emplace_back(labels[i], static_cast<int64_t>(i));
       std::sort(sorted_.begin(), sorted_.end());
     }
   }
   int64_t operator()(int64_t label) const {
     if (label <= 0) return -1;
     if (!sorted_.empty() || dense_.empty()) {
-      auto it = std::lower_bound(sorted_.begin(), sorted_.end(), std::make_pair(label, int64_t{-1}));
+      auto it =
+          std::lower_bound(sorted_.begin(), sorted_.end(), std::make_pair(label, int64_t{-1}));
       return it != sorted_.end() && it->first == label ? it->second : -1;
     }
     return label < static_cast<int64_t>(dense_.size()) ? dense_[label] : -1;

@@ -9,7 +9,7 @@
 namespace medsam {
 
 struct LabelVolume {
-  const void* data;                 // (n0, n1, n2) C-order labels
+  const void* data;  // (n0, n1, n2) C-order labels
   // 1, 2, 4 or 8, read as unsigned: signed labels must be >= 0, which the caller checks
   // (Python's metrics module does).
   int itemsize;
@@ -39,7 +39,7 @@ std::vector<double> surface_dice_labels(const LabelVolume& gt, const LabelVolume
                                         const std::vector<int64_t>& labels,
                                         const std::vector<LabelCounts>& counts,
                                         const std::array<double, 3>& spacing,
-                                        const std::array<double, 256>& area_table,
-                                        double tolerance, int threads);
+                                        const std::array<double, 256>& area_table, double tolerance,
+                                        int threads);
 
 }  // namespace medsam

@@ -1,5 +1,3 @@
-#include "metrics/metrics.hpp"
-
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -10,6 +8,7 @@
 
 #include "metrics/edt.hpp"
 #include "metrics/label_access.hpp"
+#include "metrics/metrics.hpp"
 
 namespace medsam {
 namespace {
@@ -100,7 +99,8 @@ std::vector<Offset> offsets_within(double tolerance, const std::array<double, 3>
         const double d = std::sqrt(x * x + y * y + z * z);
         if (d <= tolerance) out.push_back({{a, b, c}, d});
       }
-  std::sort(out.begin(), out.end(), [](const Offset& u, const Offset& v) { return u.distance < v.distance; });
+  std::sort(out.begin(), out.end(),
+            [](const Offset& u, const Offset& v) { return u.distance < v.distance; });
   return out;
 }
 
@@ -157,8 +157,8 @@ constexpr size_t kMaxSearchOffsets = 4096;
 
 std::unique_ptr<WithinTolerance> make_search(const std::vector<uint8_t>& to,
                                              const std::array<int64_t, 3>& grid,
-                                             const std::array<double, 3>& spacing,
-                                             double tolerance, const std::vector<Offset>& offsets) {
+                                             const std::array<double, 3>& spacing, double tolerance,
+                                             const std::vector<Offset>& offsets) {
   if (!offsets.empty()) return std::make_unique<NeighbourSearch>(to, grid, offsets);
   return std::make_unique<DistanceMap>(to, grid, spacing, tolerance);
 }
@@ -203,8 +203,8 @@ std::vector<double> surface_dice_labels(const LabelVolume& gt, const LabelVolume
                                         const std::vector<int64_t>& labels,
                                         const std::vector<LabelCounts>& counts,
                                         const std::array<double, 3>& spacing,
-                                        const std::array<double, 256>& area_table,
-                                        double tolerance, int threads) {
+                                        const std::array<double, 256>& area_table, double tolerance,
+                                        int threads) {
   std::vector<double> out(labels.size());
   std::atomic<size_t> next{0};
   std::exception_ptr failure;

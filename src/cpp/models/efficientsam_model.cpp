@@ -12,7 +12,8 @@ EfficientSAMModel::EfficientSAMModel(const std::string& encoder_path,
       decoder_(open_session(decoder_path, settings)),
       input_size_(input_size),
       num_masks_(num_masks) {
-  if (input_size < 16 || input_size > 4096) throw std::invalid_argument("input_size must be in [16, 4096]");
+  if (input_size < 16 || input_size > 4096)
+    throw std::invalid_argument("input_size must be in [16, 4096]");
   if (num_masks < 1 || num_masks > 16) throw std::invalid_argument("num_masks must be in [1, 16]");
   expect_signature(*encoder_, encoder_path, {"image"}, {"embeddings"},
                    "convert it with `medsam-fast convert --family efficientsam`");

@@ -21,14 +21,14 @@ LiteMedSAMModel::LiteMedSAMModel(const std::string& encoder_path, const std::str
 
 void LiteMedSAMModel::encode(const float* images, int64_t batch, float* embeddings) const {
   encoder_->run({{const_cast<float*>(images), {batch, 3, 256, 256}}},
-               {{embeddings, {batch, 256, 64, 64}}});
+                {{embeddings, {batch, 256, 64, 64}}});
 }
 
 void LiteMedSAMModel::decode(const float* embedding, const float* boxes, int64_t n,
                              float* logits) const {
-  decoder_->run({{const_cast<float*>(embedding), {1, 256, 64, 64}},
-                {const_cast<float*>(boxes), {n, 4}}},
-               {{logits, {n, 1, 256, 256}}});
+  decoder_->run(
+      {{const_cast<float*>(embedding), {1, 256, 64, 64}}, {const_cast<float*>(boxes), {n, 4}}},
+      {{logits, {n, 1, 256, 256}}});
 }
 
 const LiteMedSAMModel* LiteMedSAMModel::half_threaded() const {

@@ -42,8 +42,9 @@ int64_t decode_chunk(const LiteMedSAMModel& model, const float* embedding, const
 
 }  // namespace
 
-void decode_boxes(const LiteMedSAMModel& model, const float* embedding, const std::vector<Box>& boxes,
-                  Extent resized, int h, int w, SegmentStats& stats, const EmitMask& emit) {
+void decode_boxes(const LiteMedSAMModel& model, const float* embedding,
+                  const std::vector<Box>& boxes, Extent resized, int h, int w, SegmentStats& stats,
+                  const EmitMask& emit) {
   const int64_t n = static_cast<int64_t>(boxes.size());
   std::vector<float> logits;
   std::vector<uint8_t> mask(static_cast<size_t>(h) * w);
@@ -59,8 +60,8 @@ void decode_boxes(const LiteMedSAMModel& model, const float* embedding, const st
     for (int64_t i = 0; i < count; ++i) {
       {
         ScopedTimer t(stats.postprocess_seconds);
-        region = logits_to_mask(logits.data() + i * kLogitElements, resized, h, w, mask.data(),
-                                region);
+        region =
+            logits_to_mask(logits.data() + i * kLogitElements, resized, h, w, mask.data(), region);
       }
       emit(static_cast<size_t>(first + i), mask.data(), region);
     }

@@ -4,8 +4,8 @@
 #include <functional>
 #include <vector>
 
-#include "models/litemedsam_model.hpp"
 #include "image/masks.hpp"
+#include "models/litemedsam_model.hpp"
 #include "segment/segment_types.hpp"
 
 namespace medsam {
@@ -19,7 +19,8 @@ constexpr int64_t kDecodeBatch = 8;
 // i in order, mask being (h, w) 0/1 upsampled from the resized extent and zero outside
 // `region`.
 using EmitMask = std::function<void(size_t, const uint8_t*, MaskRegion)>;
-void decode_boxes(const LiteMedSAMModel& model, const float* embedding, const std::vector<Box>& boxes,
-                  Extent resized, int h, int w, SegmentStats& stats, const EmitMask& emit);
+void decode_boxes(const LiteMedSAMModel& model, const float* embedding,
+                  const std::vector<Box>& boxes, Extent resized, int h, int w, SegmentStats& stats,
+                  const EmitMask& emit);
 
 }  // namespace medsam

@@ -79,7 +79,8 @@ void segment_2d_points(const EfficientSAMModel& model, const Image2D& image, con
     stats.slices_encoded += 1;
   }
   std::vector<float> coords, labels, logits, iou, upsampled(static_cast<size_t>(image.h) * image.w);
-  const int p = point_prompts(boxes, n, image.h, image.w, size, settings.center_point, coords, labels);
+  const int p =
+      point_prompts(boxes, n, image.h, image.w, size, settings.center_point, coords, labels);
   for (int64_t first = 0; first < n; first += kDecodeBatch) {
     const int64_t count = std::min(kDecodeBatch, n - first);
     logits.resize(count * k * kLowRes);
@@ -101,8 +102,10 @@ void segment_2d_points(const EfficientSAMModel& model, const Image2D& image, con
 }
 
 template void segment_2d_points<uint8_t>(const EfficientSAMModel&, const Image2D&, const double*,
-                                         int64_t, const PointPromptSettings&, uint8_t*, SegmentStats&);
+                                         int64_t, const PointPromptSettings&, uint8_t*,
+                                         SegmentStats&);
 template void segment_2d_points<uint16_t>(const EfficientSAMModel&, const Image2D&, const double*,
-                                          int64_t, const PointPromptSettings&, uint16_t*, SegmentStats&);
+                                          int64_t, const PointPromptSettings&, uint16_t*,
+                                          SegmentStats&);
 
 }  // namespace medsam

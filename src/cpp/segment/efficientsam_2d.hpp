@@ -15,9 +15,9 @@ struct PointPromptSettings {
   bool scale_by_max = true;  // divide by the image's maximum (else by 255) before resizing
   std::array<float, 3> mean{0.485f, 0.456f, 0.406f};
   std::array<float, 3> std{0.229f, 0.224f, 0.225f};
-  bool center_point = true;   // add the box centre as a foreground point (label 1)
-  int mask_output = -1;       // which of the K masks; -1 takes the highest predicted IoU
-  bool bicubic = true;        // upsampling of the 256 logits (else bilinear)
+  bool center_point = true;  // add the box centre as a foreground point (label 1)
+  int mask_output = -1;      // which of the K masks; -1 takes the highest predicted IoU
+  bool bicubic = true;       // upsampling of the 256 logits (else bilinear)
 };
 
 // The encoder input (3, S, S): channels scaled to [0, 1], stretched to S x S with torch's

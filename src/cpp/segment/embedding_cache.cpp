@@ -54,7 +54,8 @@ void EmbeddingCache::make_room() {
   while (entries_.size() >= capacity_) {
     auto oldest = entries_.end();
     for (auto it = entries_.begin(); it != entries_.end(); ++it) {
-      if (it->second.ready && (oldest == entries_.end() || it->second.last_used < oldest->second.last_used)) {
+      if (it->second.ready &&
+          (oldest == entries_.end() || it->second.last_used < oldest->second.last_used)) {
         oldest = it;
       }
     }

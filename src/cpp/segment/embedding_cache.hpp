@@ -69,13 +69,13 @@ class EmbeddingCache {
   size_t elements_;
   Encoder encode_;
   std::map<int, Entry> entries_;
-  std::set<int> claimed_;     // planned slices someone has encoded (or is encoding)
+  std::set<int> claimed_;  // planned slices someone has encoded (or is encoding)
   std::vector<int> order_;
-  std::set<int> planned_;     // the distinct slices of order_
-  size_t cursor_ = 0;         // into order_: everything before it is claimed
-  double decode_cost_ = 0;    // one decode, in encodes
-  size_t gets_ = 0;           // get() calls so far: decodes the caller has started
-  size_t unclaimed_ = 0;      // distinct planned slices nobody has claimed yet
+  std::set<int> planned_;   // the distinct slices of order_
+  size_t cursor_ = 0;       // into order_: everything before it is claimed
+  double decode_cost_ = 0;  // one decode, in encodes
+  size_t gets_ = 0;         // get() calls so far: decodes the caller has started
+  size_t unclaimed_ = 0;    // distinct planned slices nobody has claimed yet
   uint64_t clock_ = 0;
   size_t encoded_ = 0;
   size_t peak_ = 0;

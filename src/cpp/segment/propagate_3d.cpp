@@ -20,8 +20,12 @@ namespace {
 class BoxWalk {
  public:
   BoxWalk(SliceRange range, Box original, uint8_t drawn_value, int64_t pixels)
-      : range_(range), original_(original), drawn_value_(drawn_value), z_(range.mid),
-        mask_(pixels), mid_mask_(pixels) {}
+      : range_(range),
+        original_(original),
+        drawn_value_(drawn_value),
+        z_(range.mid),
+        mask_(pixels),
+        mid_mask_(pixels) {}
 
   bool done() const { return z_ < 0; }
   int slice() const { return z_; }
@@ -33,10 +37,11 @@ class BoxWalk {
     return order;
   }
 
-  Box prompt(const Volume3D& volume, Extent resized, int margin, std::vector<uint8_t>& scratch) const {
+  Box prompt(const Volume3D& volume, Extent resized, int margin,
+             std::vector<uint8_t>& scratch) const {
     if (z_ == range_.mid) return original_;
-    auto from_mask = propagation_box(mask_.data(), volume.h, volume.w, resized, drawn_value_,
-                                     margin, scratch);
+    auto from_mask =
+        propagation_box(mask_.data(), volume.h, volume.w, resized, drawn_value_, margin, scratch);
     return from_mask ? *from_mask : original_;
   }
 
@@ -91,7 +96,6 @@ int64_t next_walk(const std::vector<BoxWalk>& walks, const EmbeddingCache& cache
   }
   return first;
 }
-
 
 // A decoder call's cost relative to an encoder call, both single-threaded and running
 // side by side on 2 cores (LiteMedSAM, ONNX Runtime, fp32).

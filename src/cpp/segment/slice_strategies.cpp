@@ -5,9 +5,9 @@
 #include <stdexcept>
 #include <vector>
 
-#include "segment/batch_decode.hpp"
 #include "image/masks.hpp"
 #include "image/preprocess.hpp"
+#include "segment/batch_decode.hpp"
 #include "segment/boxes.hpp"
 #include "segment/scoped_timer.hpp"
 
@@ -37,7 +37,8 @@ void copy_slice(const Volume3D& v, const SliceGeometry& g, int i, std::vector<ui
   out.resize(static_cast<size_t>(g.rows) * g.cols);
   const uint8_t* base = v.data + i * g.slice_stride;
   for (int r = 0; r < g.rows; ++r) {
-    for (int c = 0; c < g.cols; ++c) out[static_cast<size_t>(r) * g.cols + c] = base[r * g.row_stride + c * g.col_stride];
+    for (int c = 0; c < g.cols; ++c)
+      out[static_cast<size_t>(r) * g.cols + c] = base[r * g.row_stride + c * g.col_stride];
   }
 }
 
@@ -77,8 +78,8 @@ void segment_box_every_slice(const LiteMedSAMModel& model, const Volume3D& volum
     std::vector<Box> prompts;
     for (int64_t id : ids) {
       const double* b = boxes + 6 * id;
-      prompts.push_back(box_to_frame(b[g.col_lo], b[g.row_lo], b[g.col_lo + 3], b[g.row_lo + 3],
-                                     g.rows, g.cols));
+      prompts.push_back(
+          box_to_frame(b[g.col_lo], b[g.row_lo], b[g.col_lo + 3], b[g.row_lo + 3], g.rows, g.cols));
     }
     Label* base = segs + s * g.slice_stride;
     decode_boxes(model, embedding.data(), prompts, resized, g.rows, g.cols, stats,
@@ -87,7 +88,8 @@ void segment_box_every_slice(const LiteMedSAMModel& model, const Volume3D& volum
                    const Label label = static_cast<Label>(ids[k] + 1);
                    for (int r = region.y0; r < region.y1; ++r) {
                      for (int c = region.x0; c < region.x1; ++c) {
-                       if (mask[static_cast<size_t>(r) * g.cols + c]) base[r * g.row_stride + c * g.col_stride] = label;
+                       if (mask[static_cast<size_t>(r) * g.cols + c])
+                         base[r * g.row_stride + c * g.col_stride] = label;
                      }
                    }
                  });
@@ -102,11 +104,15 @@ void majority_vote(const Label* a, const Label* b, const Label* c, int64_t n, La
   }
 }
 
-template void segment_box_every_slice<uint8_t>(const LiteMedSAMModel&, const Volume3D&, const double*,
-                                               int64_t, int, uint8_t*, SegmentStats&);
-template void segment_box_every_slice<uint16_t>(const LiteMedSAMModel&, const Volume3D&, const double*,
-                                                int64_t, int, uint16_t*, SegmentStats&);
-template void majority_vote<uint8_t>(const uint8_t*, const uint8_t*, const uint8_t*, int64_t, uint8_t*);
-template void majority_vote<uint16_t>(const uint16_t*, const uint16_t*, const uint16_t*, int64_t, uint16_t*);
+template void segment_box_every_slice<uint8_t>(const LiteMedSAMModel&, const Volume3D&,
+                                               const double*, int64_t, int, uint8_t*,
+                                               SegmentStats&);
+template void segment_box_every_slice<uint16_t>(const LiteMedSAMModel&, const Volume3D&,
+                                                const double*, int64_t, int, uint16_t*,
+                                                SegmentStats&);
+template void majority_vote<uint8_t>(const uint8_t*, const uint8_t*, const uint8_t*, int64_t,
+                                     uint8_t*);
+template void majority_vote<uint16_t>(const uint16_t*, const uint16_t*, const uint16_t*, int64_t,
+                                      uint16_t*);
 
 }  // namespace medsam
