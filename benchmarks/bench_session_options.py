@@ -4,7 +4,7 @@
 
 Each row times one real slice through the LiteMedSAM encoder under one setting, through
 the engines' own Python APIs on the same ONNX file and the same shared libraries the core
-dlopens.  What the core sets (src/cpp/onnx_session.cpp, openvino_session.cpp) is the
+dlopens.  What the core sets (src/cpp/engine/onnx_session.cpp, openvino_session.cpp) is the
 fastest row of each engine that gives fp32 results: ORT_ENABLE_ALL, intra-op threads =
 the user's `threads`, one inter-op thread, sequential execution, the default arena;
 OpenVINO's LATENCY hint with an explicit f32 precision.

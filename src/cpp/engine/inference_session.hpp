@@ -1,0 +1,47 @@
+// What every inference engine offers the pipeline: one loaded network, created once and
+// run many times on float32 tensors we own.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/tensor_view.hpp"
+
+namespace medsam {
+
+enum class Engine { OnnxRuntime, OpenVino };
+enum class Precision { Fp32, Bf16 };
+
+struct EngineSettings {
+  Engine engine = Engine::OnnxRuntime;
+  int threads = 0;  // intra-op threads; 0 lets the engine use one per physical core
+  // Bf16 runs the matrix products in bfloat16 where the CPU has native bf16 (OpenVINO
+  // only: ONNX Runtime's CPU provider has no bf16 kernels for these graphs).
+  Precision precision = Precision::Fp32;
+};
+
+class InferenceSession {
+ public:
+  virtual ~InferenceSession() = default;
+  // Runs the network; `outputs` must already have the shapes it will produce.
+  virtual void run(const std::vector<TensorView>& inputs,
+                   const std::vector<TensorView>& outputs) const = 0;
+  virtual const std::vector<std::string>& input_names() const = 0;
+  virtual const std::vector<std::string>& output_names() const = 0;
+};
+
+// Loads `model_path` (ONNX) into the engine the settings name; that engine's runtime
+// library must have been loaded first.
+std::unique_ptr<InferenceSession> open_session(const std::string& model_path,
+                                               const EngineSettings& settings);
+
+// Throws std::invalid_argument naming `path` unless the session's inputs and outputs are
+// exactly these names (in order); `hint` says how to get a model that has them.
+void expect_signature(const InferenceSession& session, const std::string& path,
+                      const std::vector<std::string>& inputs,
+                      const std::vector<std::string>& outputs, const std::string& hint);
+
+Engine parse_engine(const std::string& name);
+Precision parse_precision(const std::string& name);
+
+}  // namespace medsam

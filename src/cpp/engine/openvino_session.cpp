@@ -1,0 +1,105 @@
+#include "engine/openvino_session.hpp"
+
+#include <stdexcept>
+
+namespace medsam {
+namespace {
+
+std::vector<std::string> port_names(const ov_c::ov_compiled_model_t* compiled, bool inputs,
+                                    const std::string& path) {
+  const ov_c::Api& api = openvino();
+  size_t count = 0;
+  check_openvino(inputs ? api.compiled_model_inputs_size(compiled, &count)
+                        : api.compiled_model_outputs_size(compiled, &count),
+                 path + ": counting ports");
+  std::vector<std::string> names;
+  for (size_t i = 0; i < count; ++i) {
+    ov_c::ov_output_const_port_t* raw = nullptr;
+    check_openvino(inputs ? api.compiled_model_input_by_index(compiled, i, &raw)
+                          : api.compiled_model_output_by_index(compiled, i, &raw),
+                   path + ": reading a port");
+    OpenVinoOwned<ov_c::ov_output_const_port_t> port(raw);
+    char* name = nullptr;
+    check_openvino(api.port_get_any_name(port.get(), &name), path + ": reading a port name");
+    names.emplace_back(name);
+    api.free(name);
+  }
+  return names;
+}
+
+// A tensor header over our buffer: OpenVINO reads or writes `view.data` in place.
+OpenVinoOwned<ov_c::ov_tensor_t> wrap(const TensorView& view, const std::string& what) {
+  const ov_c::Api& api = openvino();
+  ov_c::ov_shape_t shape{};
+  check_openvino(
+      api.shape_create(static_cast<int64_t>(view.shape.size()), view.shape.data(), &shape),
+      what + ": shape");
+  ov_c::ov_tensor_t* raw = nullptr;
+  const ov_c::ov_status_e status =
+      api.tensor_create_from_host_ptr(ov_c::kElementF32, shape, view.data, &raw);
+  api.shape_free(&shape);
+  check_openvino(status, what + ": tensor");
+  return OpenVinoOwned<ov_c::ov_tensor_t>(raw);
+}
+
+}  // namespace
+
+OpenVinoSession::OpenVinoSession(const std::string& model_path, const EngineSettings& settings)
+    : path_(model_path) {
+  OpenVinoRuntime& runtime = OpenVinoRuntime::get();
+  const ov_c::Api& api = runtime.api();
+  ov_c::ov_model_t* raw_model = nullptr;
+  check_openvino(api.core_read_model(runtime.core(), model_path.c_str(), nullptr, &raw_model),
+                 "loading " + model_path);
+  OpenVinoOwned<ov_c::ov_model_t> model(raw_model);
+
+  // The precision is always stated: on CPUs with native bf16 OpenVINO would otherwise
+  // pick bf16 by itself and fp32 would stop meaning fp32.
+  const char* precision = settings.precision == Precision::Bf16 ? "bf16" : "f32";
+  const std::string threads = std::to_string(settings.threads);
+  ov_c::ov_compiled_model_t* raw_compiled = nullptr;
+  ov_c::ov_status_e status;
+  if (settings.threads > 0) {
+    status = api.core_compile_model(runtime.core(), model.get(), "CPU", 6, &raw_compiled,
+                                    "INFERENCE_PRECISION_HINT", precision, "PERFORMANCE_HINT",
+                                    "LATENCY", "INFERENCE_NUM_THREADS", threads.c_str());
+  } else {
+    status = api.core_compile_model(runtime.core(), model.get(), "CPU", 4, &raw_compiled,
+                                    "INFERENCE_PRECISION_HINT", precision, "PERFORMANCE_HINT",
+                                    "LATENCY");
+  }
+  check_openvino(status, "compiling " + model_path);
+  compiled_.reset(raw_compiled);
+
+  ov_c::ov_infer_request_t* raw_request = nullptr;
+  check_openvino(api.compiled_model_create_infer_request(compiled_.get(), &raw_request),
+                 model_path + ": creating an infer request");
+  request_.reset(raw_request);
+  input_names_ = port_names(compiled_.get(), true, model_path);
+  output_names_ = port_names(compiled_.get(), false, model_path);
+}
+
+void OpenVinoSession::run(const std::vector<TensorView>& inputs,
+                          const std::vector<TensorView>& outputs) const {
+  if (inputs.size() != input_names_.size() || outputs.size() != output_names_.size()) {
+    throw std::invalid_argument(path_ + ": wrong number of inputs or outputs");
+  }
+  const ov_c::Api& api = openvino();
+  std::vector<OpenVinoOwned<ov_c::ov_tensor_t>> tensors;
+  std::lock_guard<std::mutex> lock(request_mutex_);
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    tensors.push_back(wrap(inputs[i], path_ + ": " + input_names_[i]));
+    check_openvino(
+        api.infer_request_set_input_tensor_by_index(request_.get(), i, tensors.back().get()),
+        path_ + ": input " + input_names_[i]);
+  }
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    tensors.push_back(wrap(outputs[i], path_ + ": " + output_names_[i]));
+    check_openvino(
+        api.infer_request_set_output_tensor_by_index(request_.get(), i, tensors.back().get()),
+        path_ + ": output " + output_names_[i]);
+  }
+  check_openvino(api.infer_request_infer(request_.get()), "running " + path_);
+}
+
+}  // namespace medsam

@@ -1,0 +1,242 @@
+#include "segment/propagate_3d.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "image/masks.hpp"
+#include "image/preprocess.hpp"
+#include "segment/boxes.hpp"
+#include "segment/embedding_cache.hpp"
+#include "segment/scoped_timer.hpp"
+
+namespace medsam {
+
+namespace {
+
+// One box's walk through its slices: the middle slice prompted by the box itself, then
+// up to its last slice and down to its first, each prompted by the previous slice's mask.
+// Walks of different boxes are independent, so the pass can step whichever box has its
+// next slice encoded.
+class BoxWalk {
+ public:
+  BoxWalk(SliceRange range, Box original, uint8_t drawn_value, int64_t pixels)
+      : range_(range),
+        original_(original),
+        drawn_value_(drawn_value),
+        z_(range.mid),
+        mask_(pixels),
+        mid_mask_(pixels) {}
+
+  bool done() const { return z_ < 0; }
+  int slice() const { return z_; }
+  // The slices in walk order, for planning the encodes.
+  std::vector<int> slices() const {
+    std::vector<int> order{range_.mid};
+    for (int z = range_.mid + 1; z <= range_.last; ++z) order.push_back(z);
+    for (int z = range_.mid - 1; z >= range_.first; --z) order.push_back(z);
+    return order;
+  }
+
+  Box prompt(const Volume3D& volume, Extent resized, int margin,
+             std::vector<uint8_t>& scratch) const {
+    if (z_ == range_.mid) return original_;
+    auto from_mask =
+        propagation_box(mask_.data(), volume.h, volume.w, resized, drawn_value_, margin, scratch);
+    return from_mask ? *from_mask : original_;
+  }
+
+  uint8_t* mask() { return mask_.data(); }  // to hold slice()'s mask before advance()
+
+  void advance() {
+    if (z_ == range_.mid) std::copy(mask_.begin(), mask_.end(), mid_mask_.begin());
+    if (z_ >= range_.mid && z_ < range_.last) {
+      ++z_;
+      return;
+    }
+    if (z_ >= range_.mid) {  // the upward part is done: go down from the middle's mask
+      std::copy(mid_mask_.begin(), mid_mask_.end(), mask_.begin());
+      z_ = range_.mid;
+    }
+    z_ = z_ - 1 >= range_.first ? z_ - 1 : -1;
+  }
+
+ private:
+  SliceRange range_;
+  Box original_;
+  uint8_t drawn_value_;  // the reference draws its propagation masks with the label value
+  int z_;
+  std::vector<uint8_t> mask_, mid_mask_;
+};
+
+// Every box's slices, one entry per decode, taking the boxes in turn (as the pass will).
+std::vector<int> interleaved_order(const std::vector<BoxWalk>& walks) {
+  std::vector<std::vector<int>> sequences;
+  size_t longest = 0;
+  for (const BoxWalk& walk : walks) {
+    sequences.push_back(walk.slices());
+    longest = std::max(longest, sequences.back().size());
+  }
+  std::vector<int> order;
+  for (size_t step = 0; step < longest; ++step) {
+    for (const auto& sequence : sequences) {
+      if (step < sequence.size()) order.push_back(sequence[step]);
+    }
+  }
+  return order;
+}
+
+// The box to step next: the first whose next slice is already encoded, else the first
+// unfinished one (whose slice get() will then encode).
+int64_t next_walk(const std::vector<BoxWalk>& walks, const EmbeddingCache& cache) {
+  int64_t first = -1;
+  for (size_t i = 0; i < walks.size(); ++i) {
+    if (walks[i].done()) continue;
+    if (cache.ready(walks[i].slice())) return static_cast<int64_t>(i);
+    if (first < 0) first = static_cast<int64_t>(i);
+  }
+  return first;
+}
+
+// A decoder call's cost relative to an encoder call, both single-threaded and running
+// side by side on 2 cores (LiteMedSAM, ONNX Runtime, fp32).
+constexpr double kDecodeToEncodeCost = 0.05;
+
+// Each box's slices (checked against the volume), and how many boxes use each slice, so
+// a slice's embedding is freed once its last box has decoded it.
+struct SlicePlan {
+  std::vector<SliceRange> ranges;
+  std::vector<int> remaining_uses;
+};
+
+SlicePlan plan_slices(const Volume3D& volume, const double* boxes, int64_t n) {
+  SlicePlan plan{{}, std::vector<int>(volume.d, 0)};
+  for (int64_t i = 0; i < n; ++i) {
+    check_box_values(boxes + 6 * i, 6, i);
+    plan.ranges.push_back(slice_range(boxes[6 * i + 2], boxes[6 * i + 5], volume.d, i));
+    for (int z = plan.ranges.back().first; z <= plan.ranges.back().last; ++z) {
+      ++plan.remaining_uses[z];
+    }
+  }
+  return plan;
+}
+
+// Encodes slices for the embedding cache: worker 0 is the caller's thread, 1 the
+// encode-ahead helper's, each with its own buffers and timings.
+class SliceEncoder {
+ public:
+  SliceEncoder(const LiteMedSAMModel& model, const Volume3D& volume)
+      : model_(model), volume_(volume) {}
+
+  void operator()(int z, float* embedding, int w) {
+    Worker& worker = workers_[w];
+    const int64_t pixels = static_cast<int64_t>(volume_.h) * volume_.w;
+    {
+      ScopedTimer t(worker.preprocess_seconds);
+      prepare_encoder_input(volume_.data + z * pixels, volume_.h, volume_.w, 1, volume_.w,
+                            worker.input.data(), worker.scratch);
+    }
+    ScopedTimer t(worker.encode_seconds);
+    model_.encode(worker.input.data(), 1, embedding);
+  }
+
+  // With a helper these are summed over both threads and can exceed the wall time.
+  void add_times(SegmentStats& stats) const {
+    for (const Worker& w : workers_) {
+      stats.preprocess_seconds += w.preprocess_seconds;
+      stats.encode_seconds += w.encode_seconds;
+    }
+  }
+
+ private:
+  struct Worker {
+    std::vector<float> input = std::vector<float>(kInputElements);
+    std::vector<uint8_t> scratch;
+    double preprocess_seconds = 0, encode_seconds = 0;
+  };
+  const LiteMedSAMModel& model_;
+  const Volume3D& volume_;
+  Worker workers_[2];
+};
+
+std::vector<BoxWalk> start_walks(const Volume3D& volume, const double* boxes,
+                                 const std::vector<SliceRange>& ranges) {
+  const int64_t pixels = static_cast<int64_t>(volume.h) * volume.w;
+  std::vector<BoxWalk> walks;
+  for (size_t i = 0; i < ranges.size(); ++i) {
+    const double* b = boxes + 6 * i;
+    const uint8_t drawn_value = static_cast<uint8_t>(std::min<int64_t>(i + 1, 255));
+    walks.emplace_back(ranges[i], box_to_frame(b[0], b[1], b[3], b[4], volume.h, volume.w),
+                       drawn_value, pixels);
+  }
+  return walks;
+}
+
+// Steps the walks until all are done, always one whose next slice is ready if any is:
+// decodes its prompt, writes its mask, frees slices no box needs any more.
+template <typename Label>
+void walk_boxes(const LiteMedSAMModel& model, const Volume3D& volume, int margin,
+                std::vector<BoxWalk>& walks, std::vector<int>& remaining_uses,
+                EmbeddingCache& cache, Label* segs, SegmentStats& stats) {
+  const Extent resized = longest_side_extent(volume.h, volume.w, kFrame);
+  const int64_t pixels = static_cast<int64_t>(volume.h) * volume.w;
+  std::vector<float> logits(kLogitElements);
+  std::vector<uint8_t> scratch;
+  for (int64_t i = next_walk(walks, cache); i >= 0; i = next_walk(walks, cache)) {
+    BoxWalk& walk = walks[i];
+    const int z = walk.slice();
+    Box prompt;
+    {
+      ScopedTimer t(stats.postprocess_seconds);
+      prompt = walk.prompt(volume, resized, margin, scratch);
+    }
+    const float* embedding = cache.get(z);
+    {
+      ScopedTimer t(stats.decode_seconds);
+      model.decode(embedding, &prompt.x0, 1, logits.data());
+      stats.decoder_runs += 1;
+      stats.masks_decoded += 1;
+    }
+    {
+      ScopedTimer t(stats.postprocess_seconds);
+      logits_to_mask(logits.data(), resized, volume.h, volume.w, walk.mask(),
+                     MaskRegion::whole(volume.h, volume.w));
+      // Boxes are stepped out of order, so "a later box wins" is kept by keeping the
+      // larger label: labels grow with the box index.
+      write_label_max(walk.mask(), pixels, static_cast<Label>(i + 1),
+                      segs + static_cast<int64_t>(z) * pixels);
+    }
+    if (--remaining_uses[z] == 0) cache.release(z);
+    walk.advance();
+  }
+}
+
+}  // namespace
+
+template <typename Label>
+void segment_3d(const LiteMedSAMModel& model, const Volume3D& volume, const double* boxes,
+                int64_t n, const PropagationSettings& settings, Label* segs, SegmentStats& stats) {
+  SlicePlan plan = plan_slices(volume, boxes, n);
+  // Encode ahead on a helper thread when the model can run two calls at once; the
+  // sessions are the same network, so the results are the same bit for bit.
+  // Working ahead needs room for the slice being encoded, one ready and one in use.
+  const LiteMedSAMModel* half =
+      settings.max_cached_embeddings >= 3 ? model.half_threaded() : nullptr;
+  const LiteMedSAMModel& runner = half ? *half : model;
+  SliceEncoder encoder(runner, volume);  // outlives the cache, whose helper calls it
+  EmbeddingCache cache(settings.max_cached_embeddings, kEmbeddingElements,
+                       [&encoder](int z, float* embedding, int w) { encoder(z, embedding, w); });
+  std::vector<BoxWalk> walks = start_walks(volume, boxes, plan.ranges);
+  if (half != nullptr) cache.encode_ahead(interleaved_order(walks), kDecodeToEncodeCost);
+  walk_boxes(runner, volume, settings.margin, walks, plan.remaining_uses, cache, segs, stats);
+  stats.slices_encoded += static_cast<int64_t>(cache.encoded());
+  stats.peak_cached_embeddings =
+      std::max<int64_t>(stats.peak_cached_embeddings, cache.peak_entries());
+  encoder.add_times(stats);
+}
+
+template void segment_3d<uint8_t>(const LiteMedSAMModel&, const Volume3D&, const double*, int64_t,
+                                  const PropagationSettings&, uint8_t*, SegmentStats&);
+template void segment_3d<uint16_t>(const LiteMedSAMModel&, const Volume3D&, const double*, int64_t,
+                                   const PropagationSettings&, uint16_t*, SegmentStats&);
+
+}  // namespace medsam
