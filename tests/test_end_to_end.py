@@ -55,7 +55,7 @@ def test_3d_encodes_each_slice_once(segmenter, cases):
 def test_a_tiny_embedding_cache_re_encodes_but_gives_the_same_segmentation(cases):
     from medsam_fast import Segmenter
 
-    from medsam_fast import colin27
+    from realdata import colin27
 
     # Caudate and thalamus (left): overlapping z ranges with different middles, so one
     # cached slice cannot serve both walks (boxes sharing their slices step together).
@@ -73,7 +73,8 @@ def test_encoding_ahead_on_a_helper_thread_gives_the_sequential_segmentation(cas
     boxes in whatever order their slices are ready; threads=1 runs one box after another.
     Both must give the same labels (later boxes win overlaps), and a small cache must
     still hold at most its capacity."""
-    from medsam_fast import Segmenter, colin27
+    from medsam_fast import Segmenter
+    from realdata import colin27
 
     case = colin27.case_3d((75, 77, 76))  # pallidum L, thalamus L, pallidum R
     sequential = Segmenter(strategy="baseline", threads=1).segment(case)

@@ -3,7 +3,8 @@ really bf16 and stays close, and every misuse is a clear Python error."""
 import numpy as np
 import pytest
 
-from medsam_fast import Segmenter, _core, colin27, metrics, runtime
+from medsam_fast import Segmenter, _core, metrics, runtime
+from realdata import colin27
 from shared_fixtures import THREADS
 from test_runtime import run_python
 

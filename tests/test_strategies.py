@@ -122,7 +122,7 @@ def test_each_strategy_on_a_real_mr_case(seed_segmenter, colin):
 
 @pytest.fixture(scope="module")
 def itk_brain():
-    from medsam_fast import itk_t1
+    from realdata import itk_t1
 
     return itk_t1
 

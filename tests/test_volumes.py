@@ -8,7 +8,7 @@ import pytest
 from medsam_fast import Segmenter, intensity
 from medsam_fast.cases import CaseError
 from medsam_fast.cli import main
-from medsam_fast.colin27 import ATLAS_FILE, T1_FILE
+from realdata.colin27 import ATLAS_FILE, T1_FILE
 from medsam_fast.volumes import load_boxes, load_volume
 from reference_pipeline import per_label_dice
 

@@ -55,13 +55,6 @@ def label_dtype(num_boxes: int) -> np.dtype:
     return np.dtype(np.uint8 if num_boxes <= 255 else np.uint16)
 
 
-def mask_box(mask: np.ndarray) -> list[int]:
-    """The tight box of a mask's non-zero voxels, as the challenge derives its prompts:
-    [x0, y0, x1, y1] for 2D, [x0, y0, z0, x1, y1, z1] for 3D (bounds inclusive)."""
-    idx = np.nonzero(mask)
-    return [int(i.min()) for i in idx][::-1] + [int(i.max()) for i in idx][::-1]
-
-
 def _kind_from_name(name: str) -> str | None:
     stem = Path(name).name
     if stem.startswith("2D"):

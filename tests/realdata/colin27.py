@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cases import mask_box
+from .boxes import mask_box
 
 TEMPLATES = Path("/usr/share/mricron/templates")
 T1_FILE = TEMPLATES / "ch2.nii.gz"
