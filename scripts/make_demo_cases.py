@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from medsam_fast.cases import write_npz_atomic
+from medsam_fast.io.atomic import write_npz_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the realdata case builders live with the tests
