@@ -4,9 +4,10 @@ import pytest
 
 from reference_pipeline import per_label_dice
 
-# The baseline's own DSC against the atlas, seen when these tests were written; a drop
-# below these floors means the pipeline (ours and the reference alike) has regressed.
-ATLAS_DSC_FLOOR = {"2d": 0.70, "thalamus": 0.58, "pallidum": 0.20}
+# The baseline's own DSC against the atlas, a little under the values seen (0.723, 0.595,
+# 0.223); a drop below these floors means the pipeline (ours and the reference alike) has
+# regressed.
+ATLAS_DSC_FLOOR = {"2d": 0.704, "thalamus": 0.564, "pallidum": 0.189}
 
 
 @pytest.fixture(scope="module")

@@ -112,8 +112,8 @@ def test_each_strategy_on_a_real_mr_case(seed_segmenter, colin):
     """DSC against the atlas for every 3D strategy on the pallidum case (floors set a
     little under the values seen when this test was written)."""
     case = colin.case_3d((75, 76))
-    # propagate (7 px), box on every slice, three views; seen 0.273, 0.443, 0.388
-    floors = {"CT": 0.25, "US": 0.42, "PET": 0.36}
+    # propagate (7 px), box on every slice, three views; seen 0.283, 0.440, 0.398
+    floors = {"CT": 0.260, "US": 0.417, "PET": 0.370}
     seen = {}
     for modality, floor in floors.items():
         segs = seed_segmenter.segment(case, modality=modality)
