@@ -8,7 +8,8 @@ by one voxel), 2 threads for medsam_fast.
 import numpy as np
 import pytest
 
-from medsam_fast import colin27, metrics
+from medsam_fast import metrics
+from realdata import colin27
 
 SPACING = (1.0, 1.0, 1.0)
 

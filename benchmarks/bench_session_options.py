@@ -34,7 +34,8 @@ OPENVINO_SETTINGS = {
 
 @pytest.fixture(scope="module")
 def slice_input(segmenter):
-    from medsam_fast import _core, colin27
+    from medsam_fast import _core
+    from realdata import colin27
 
     t1, _ = colin27.load()
     x, _ = _core.prepare_encoder_input(np.ascontiguousarray(t1[80]))

@@ -9,7 +9,8 @@ CT -> propagate (7 px), US -> box on every slice, PET -> three views with a vote
 import numpy as np
 import pytest
 
-from medsam_fast import Segmenter, colin27
+from medsam_fast import Segmenter
+from realdata import colin27
 from reference_pipeline import per_label_dice
 
 CASES = {"thalamus": (77, 78), "pallidum": (75, 76)}

@@ -1,7 +1,7 @@
 """Real cases for the benchmarks (Debian's mricron-data, scikit-image's bundled data)."""
 import numpy as np
 
-from medsam_fast import colin27, itk_t1
+from realdata import colin27, itk_t1
 
 
 def microscopy_many_boxes(scale: int = 4) -> dict:

@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
 """Rebuild the bundled demo cases from Debian's mricron-data (needs nibabel)."""
+import sys
 from pathlib import Path
 
 import numpy as np
 
-from medsam_fast import colin27
-from medsam_fast.cases import write_npz_atomic
+from medsam_fast.io.atomic import write_npz_atomic
 
-DEMO = Path(__file__).resolve().parents[1] / "python" / "medsam_fast" / "demo"
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))  # the realdata case builders live with the tests
+
+from realdata import colin27  # noqa: E402
+
+DEMO = ROOT / "python" / "medsam_fast" / "demo"
 
 CASES = {
     "3DBox_MR_colin27-thalamus.npz": lambda: colin27.case_3d((77, 78)),

@@ -11,7 +11,7 @@ from shared_fixtures import reference, segmenter, torch_model  # noqa: E402,F401
 
 @pytest.fixture(scope="session")
 def colin():
-    from medsam_fast import colin27
+    from realdata import colin27
 
     return colin27
 

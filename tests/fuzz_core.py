@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from medsam_fast import _core, metrics
-from medsam_fast.cases import CaseError, load_case
+from medsam_fast.io.cases import CaseError, load_case
 
 EXPECTED = (ValueError, TypeError, CaseError, OverflowError, MemoryError, IndexError)
 DTYPES = [np.uint8, np.int16, np.uint16, np.int32, np.int64, np.float32, np.float64, np.bool_]

@@ -4,7 +4,7 @@ import pytest
 
 import medsam_fast
 from medsam_fast import _core
-from medsam_fast.demo import DEMO_DIR
+from medsam_fast.cli.demo import DEMO_DIR
 
 
 def test_segment_accepts_a_path_and_writes_labels_per_box(segmenter):

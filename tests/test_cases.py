@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from medsam_fast.cases import CaseError, label_dtype, load_case, write_npz_atomic
+from medsam_fast.io.atomic import write_npz_atomic
+from medsam_fast.io.cases import CaseError, label_dtype, load_case
 
 
 def save(tmp_path, name, **arrays):

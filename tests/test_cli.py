@@ -6,7 +6,7 @@ import sys
 import numpy as np
 
 from medsam_fast.cli import main
-from medsam_fast.demo import DEMO_DIR
+from medsam_fast.cli.demo import DEMO_DIR
 
 
 def test_help_documents_every_segment_option():

@@ -7,13 +7,13 @@ import pytest
 
 from medsam_fast import _core
 from medsam_fast.convert import export
-from medsam_fast.model_description import LITEMEDSAM, read_description
+from medsam_fast.models import LITEMEDSAM, MANIFEST_FILE, read_description
 
 
 @pytest.fixture(scope="module")
 def converted(tmp_path_factory):
     out = tmp_path_factory.mktemp("models") / "litemedsam"
-    export.convert_litemedsam(out, log=lambda msg: None)
+    export.convert_litemedsam(out)
     return out
 
 
@@ -24,14 +24,14 @@ def test_conversion_writes_the_pair_and_a_manifest(converted):
     assert manifest["opset"] == export.OPSET
     assert manifest["decoder"]["outputs"]["low_res_logits"] == ["boxes", 1, 256, 256]
     assert sorted(p.name for p in converted.iterdir()) == sorted(
-        [export.ENCODER_FILE, export.DECODER_FILE, export.MANIFEST_FILE, "model.json"])
+        [LITEMEDSAM.encoder, LITEMEDSAM.decoder, MANIFEST_FILE, "model.json"])
     assert read_description(converted) == LITEMEDSAM
     assert not [p for p in converted.parent.iterdir() if p.name.startswith(".")]
 
 
 def test_converted_models_take_dynamic_batches_and_box_counts(converted):
-    model = _core.LiteMedSAMModel(str(converted / export.ENCODER_FILE),
-                                  str(converted / export.DECODER_FILE), 2)
+    model = _core.LiteMedSAMModel(str(converted / LITEMEDSAM.encoder),
+                                  str(converted / LITEMEDSAM.decoder), 2)
     images = np.zeros((2, 3, 256, 256), np.float32)
     assert model.encode(images).shape == (2, 256, 64, 64)
     embedding = np.zeros((1, 256, 64, 64), np.float32)

@@ -9,9 +9,9 @@ from pydicom.dataset import FileDataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, MRImageStorage, generate_uid
 
 from medsam_fast import Segmenter, intensity
-from medsam_fast.cases import CaseError
+from medsam_fast.io.cases import CaseError
 from medsam_fast.cli import main
-from medsam_fast.volumes import load_volume
+from medsam_fast.io.volumes import load_volume
 
 SPACING = (2.0, 0.9, 0.8)  # slice, row, column
 
@@ -46,7 +46,7 @@ def write_series(folder, volume, order, series_uid=None, skip=()):
 
 @pytest.fixture(scope="module")
 def series(tmp_path_factory, colin):
-    from medsam_fast.colin27 import T1_FILE, _axial
+    from realdata.colin27 import T1_FILE, _axial
 
     raw = _axial(T1_FILE)[66:80, 60:160, 40:140].astype(np.int16) * 3  # (14, 100, 100)
     folder = tmp_path_factory.mktemp("dicom") / "series"

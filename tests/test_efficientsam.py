@@ -3,6 +3,7 @@ corner points in the stretched frame, the best-IoU mask is kept, and the seed st
 routes 2D Microscopy and X-Ray to it once converted.  A tiny ONNX pair built here stands
 in for weights nobody here has (tiny_efficientsam.py)."""
 import json
+import logging
 import sys
 
 import numpy as np
@@ -11,7 +12,8 @@ import torch
 import torch.nn.functional as F
 
 from medsam_fast import CaseError, Segmenter, _core, metrics
-from medsam_fast.model_description import EFFICIENTSAM, IMAGENET_MEAN, IMAGENET_STD, read_description
+from medsam_fast.models import EFFICIENTSAM, read_description
+from medsam_fast.models.description import IMAGENET_MEAN, IMAGENET_STD
 from shared_fixtures import THREADS
 from tiny_efficientsam import SIZE, write_tiny_pair
 
@@ -108,13 +110,15 @@ def test_efficientsam_model_refuses_3d_cases(tiny_segmenter):
         seg.segment({"imgs": volume, "boxes": np.array([[1, 1, 0, 20, 20, 3]])}, modality="Microscopy")
 
 
-def test_seed_sends_microscopy_to_efficientsam_once_converted_else_to_litemedsam(tmp_path, monkeypatch, segmenter):
+def test_seed_sends_microscopy_to_efficientsam_once_converted_else_to_litemedsam(tmp_path, monkeypatch, segmenter,
+                                                                                   caplog):
     monkeypatch.setenv("MEDSAM_FAST_HOME", str(tmp_path))
     image = np.full((64, 64, 3), 90, dtype=np.uint8)
     case = {"imgs": image, "boxes": np.array([[10, 10, 40, 40]])}
-    messages = []
-    before = Segmenter(threads=THREADS, model_dir=segmenter.files.directory, log=messages.append)
-    before.segment(case, modality="Microscopy")
+    before = Segmenter(threads=THREADS, model_dir=segmenter.files.directory)
+    with caplog.at_level(logging.INFO, logger="medsam_fast"):
+        before.segment(case, modality="Microscopy")
+    messages = [r.getMessage() for r in caplog.records]
     assert before.last_stats["model"] == "litemedsam"
     assert any("'efficientsam' is not converted" in m for m in messages)
     write_tiny_pair(tmp_path / "models" / "efficientsam")

@@ -4,9 +4,10 @@ import pytest
 
 from reference_pipeline import per_label_dice
 
-# The baseline's own DSC against the atlas, seen when these tests were written; a drop
-# below these floors means the pipeline (ours and the reference alike) has regressed.
-ATLAS_DSC_FLOOR = {"2d": 0.70, "thalamus": 0.58, "pallidum": 0.20}
+# The baseline's own DSC against the atlas, a little under the values seen (0.723, 0.595,
+# 0.223); a drop below these floors means the pipeline (ours and the reference alike) has
+# regressed.
+ATLAS_DSC_FLOOR = {"2d": 0.704, "thalamus": 0.564, "pallidum": 0.189}
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +56,7 @@ def test_3d_encodes_each_slice_once(segmenter, cases):
 def test_a_tiny_embedding_cache_re_encodes_but_gives_the_same_segmentation(cases):
     from medsam_fast import Segmenter
 
-    from medsam_fast import colin27
+    from realdata import colin27
 
     # Caudate and thalamus (left): overlapping z ranges with different middles, so one
     # cached slice cannot serve both walks (boxes sharing their slices step together).
@@ -73,7 +74,8 @@ def test_encoding_ahead_on_a_helper_thread_gives_the_sequential_segmentation(cas
     boxes in whatever order their slices are ready; threads=1 runs one box after another.
     Both must give the same labels (later boxes win overlaps), and a small cache must
     still hold at most its capacity."""
-    from medsam_fast import Segmenter, colin27
+    from medsam_fast import Segmenter
+    from realdata import colin27
 
     case = colin27.case_3d((75, 77, 76))  # pallidum L, thalamus L, pallidum R
     sequential = Segmenter(strategy="baseline", threads=1).segment(case)

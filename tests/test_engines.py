@@ -3,7 +3,9 @@ really bf16 and stays close, and every misuse is a clear Python error."""
 import numpy as np
 import pytest
 
-from medsam_fast import Segmenter, _core, colin27, metrics, runtime
+from medsam_fast import Segmenter, _core, metrics
+from medsam_fast.models import engines
+from realdata import colin27
 from shared_fixtures import THREADS
 from test_runtime import run_python
 
@@ -69,7 +71,7 @@ def test_core_refuses_unknown_engine_names(segmenter):
 
 
 def test_the_openvino_c_library_is_found_in_the_wheel():
-    assert runtime.find_openvino_library().name.startswith("libopenvino_c.so")
+    assert engines.find_openvino_library().name.startswith("libopenvino_c.so")
 
 
 def test_a_missing_openvino_override_is_named():
@@ -89,7 +91,7 @@ def test_a_library_that_is_not_openvino_raises_runtime_load_error():
 
 
 def test_a_corrupt_model_raises_openvino_error_naming_the_file(tmp_path):
-    runtime.ensure_engine("openvino")
+    engines.ensure_engine("openvino")
     bad = tmp_path / "broken_encoder.onnx"
     bad.write_bytes(b"not an onnx model")
     with pytest.raises(_core.OpenVinoError, match="broken_encoder.onnx"):

@@ -5,7 +5,7 @@ import numpy as np
 
 from medsam_fast import metrics
 from medsam_fast.cli import main
-from medsam_fast.demo import DEMO_DIR
+from medsam_fast.cli.demo import DEMO_DIR
 
 
 def test_evaluate_scores_cases_summarises_and_counts_failures(tmp_path, capsys):

@@ -38,7 +38,7 @@ def test_percentile_clipping_matches_numpy(dtype, rng):
 
 
 def test_real_mri_percentile_clipping_matches_numpy(colin):
-    from medsam_fast.colin27 import T1_FILE, _axial
+    from realdata.colin27 import T1_FILE, _axial
 
     raw = _axial(T1_FILE)
     np.testing.assert_array_equal(intensity.prepare(raw, "MR"), reference_percentile(raw.astype(np.float64)))

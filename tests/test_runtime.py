@@ -5,7 +5,8 @@ import sys
 
 import pytest
 
-from medsam_fast import _core, runtime
+from medsam_fast import _core
+from medsam_fast.models import engines
 
 
 def run_python(code, **env):
@@ -14,15 +15,15 @@ def run_python(code, **env):
 
 
 def test_the_wheel_library_is_found_and_new_enough():
-    path = runtime.find_library()
+    path = engines.find_library()
     assert path.name.startswith("libonnxruntime.so.1")
-    version = runtime.ensure_loaded()
+    version = engines.ensure_loaded()
     major, minor = (int(v) for v in version.split(".")[:2])
     assert (major, minor) >= (1, _core.ORT_API_VERSION)
 
 
 def test_a_missing_library_override_is_named():
-    result = run_python("from medsam_fast import runtime; runtime.ensure_loaded()",
+    result = run_python("from medsam_fast.models import engines; engines.ensure_loaded()",
                         MEDSAM_FAST_ORT_LIBRARY="/nonexistent/libonnxruntime.so")
     assert result.returncode != 0
     assert "/nonexistent/libonnxruntime.so: no such file" in result.stderr

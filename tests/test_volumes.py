@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from medsam_fast import Segmenter, intensity
-from medsam_fast.cases import CaseError
+from medsam_fast.io.cases import CaseError
 from medsam_fast.cli import main
-from medsam_fast.colin27 import ATLAS_FILE, T1_FILE
-from medsam_fast.volumes import load_boxes, load_volume
+from realdata.colin27 import ATLAS_FILE, T1_FILE
+from medsam_fast.io.volumes import load_boxes, load_volume
 from reference_pipeline import per_label_dice
 
 LABELS = (75, 76)  # left and right pallidum

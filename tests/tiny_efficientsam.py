@@ -15,7 +15,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from medsam_fast.model_description import EFFICIENTSAM
+from medsam_fast.models import EFFICIENTSAM
 
 SIZE = 64
 IOU = np.array([[0.2, 0.9, 0.1]], dtype=np.float32)

@@ -16,13 +16,17 @@ brings both, the checkpoint file and EfficientSAM's own ``efficient_sam`` packag
 from __future__ import annotations
 
 import json
+import logging
 import time
 import warnings
 from dataclasses import replace
 from pathlib import Path
 
-from ..model_description import DESCRIPTION_FILE, EFFICIENTSAM
-from .export import MANIFEST_FILE, OPSET, import_torch, sha256, staged_folder
+from ..models.description import DESCRIPTION_FILE, MANIFEST_FILE
+from ..models.families import EFFICIENTSAM
+from .export import OPSET, import_torch, sha256, staged_folder
+
+log = logging.getLogger(__name__)
 
 # (patch embedding width, attention heads) of EfficientSAM's two published sizes.
 VARIANTS = {"vitt": (192, 3), "vits": (384, 6)}
@@ -78,8 +82,7 @@ def _wrappers(torch, model):
     return Encoder().eval(), PointDecoder().eval()
 
 
-def convert_efficientsam(checkpoint: Path, out_dir: Path, variant: str | None = None,
-                         log=print) -> Path:
+def convert_efficientsam(checkpoint: Path, out_dir: Path, variant: str | None = None) -> Path:
     """Writes the ONNX pair, model.json and a manifest to ``out_dir`` (atomically)."""
     torch = import_torch()
     checkpoint = Path(checkpoint)
@@ -93,7 +96,7 @@ def convert_efficientsam(checkpoint: Path, out_dir: Path, variant: str | None = 
                                    checkpoint=str(checkpoint)).eval()
     size = int(model.image_encoder.img_size)
     description = replace(EFFICIENTSAM, input_size=size)
-    log(f"converting EfficientSAM {variant} {checkpoint} to ONNX in {out_dir}")
+    log.info("converting EfficientSAM %s %s to ONNX in %s", variant, checkpoint, out_dir)
     started = time.perf_counter()
     encoder, decoder = _wrappers(torch, model)
     with staged_folder(Path(out_dir)) as staging:
@@ -119,5 +122,5 @@ def convert_efficientsam(checkpoint: Path, out_dir: Path, variant: str | None = 
                     "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
         (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
         (staging / DESCRIPTION_FILE).write_text(description.to_json())
-    log(f"converted in {time.perf_counter() - started:.1f} s")
+    log.info("converted in %.1f s", time.perf_counter() - started)
     return Path(out_dir)

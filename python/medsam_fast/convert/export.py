@@ -9,6 +9,7 @@ import contextlib
 import hashlib
 import importlib.util
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -16,12 +17,12 @@ import time
 import warnings
 from pathlib import Path
 
-from ..model_description import DESCRIPTION_FILE, LITEMEDSAM
+from ..models.description import DESCRIPTION_FILE, MANIFEST_FILE
+from ..models.families import LITEMEDSAM
+
+log = logging.getLogger(__name__)
 
 OPSET = 17
-ENCODER_FILE = "litemedsam_encoder.onnx"
-DECODER_FILE = "litemedsam_decoder.onnx"
-MANIFEST_FILE = "manifest.json"
 CHECKPOINT_IN_WHEEL = ("asset", "lite_medsam.pth")
 
 
@@ -117,7 +118,7 @@ def _export_decoder(torch, model, path: Path) -> None:
         opset_version=OPSET, dynamo=False)
 
 
-def convert_litemedsam(out_dir: Path, checkpoint: Path | None = None, log=print) -> Path:
+def convert_litemedsam(out_dir: Path, checkpoint: Path | None = None) -> Path:
     """Writes encoder, decoder and manifest to ``out_dir`` (atomically) and returns it."""
     torch = import_torch()
     from .litemedsam_torch import load_litemedsam
@@ -125,28 +126,28 @@ def convert_litemedsam(out_dir: Path, checkpoint: Path | None = None, log=print)
     checkpoint = Path(checkpoint) if checkpoint else find_bundled_checkpoint()
     if not checkpoint.is_file():
         raise FileNotFoundError(f"{checkpoint}: checkpoint not found")
-    log(f"converting {checkpoint} to ONNX in {out_dir} (once)")
+    log.info("converting %s to ONNX in %s (once)", checkpoint, out_dir)
     started = time.perf_counter()
     model = load_litemedsam(checkpoint)
     with staged_folder(Path(out_dir)) as staging:
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            _export_encoder(torch, model, staging / ENCODER_FILE)
-            _export_decoder(torch, model, staging / DECODER_FILE)
+            _export_encoder(torch, model, staging / LITEMEDSAM.encoder)
+            _export_decoder(torch, model, staging / LITEMEDSAM.decoder)
         manifest = {
             "model": "litemedsam",
             "checkpoint": str(checkpoint),
             "checkpoint_sha256": sha256(checkpoint),
             "opset": OPSET,
             "torch_version": torch.__version__,
-            "encoder": {"file": ENCODER_FILE, "inputs": {"image": ["batch", 3, 256, 256]},
+            "encoder": {"file": LITEMEDSAM.encoder, "inputs": {"image": ["batch", 3, 256, 256]},
                         "outputs": {"embeddings": ["batch", 256, 64, 64]}},
-            "decoder": {"file": DECODER_FILE,
+            "decoder": {"file": LITEMEDSAM.decoder,
                         "inputs": {"image_embeddings": [1, 256, 64, 64], "boxes": ["boxes", 4]},
                         "outputs": {"low_res_logits": ["boxes", 1, 256, 256]}},
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
         (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
         (staging / DESCRIPTION_FILE).write_text(LITEMEDSAM.to_json())
-    log(f"converted in {time.perf_counter() - started:.1f} s")
+    log.info("converted in %.1f s", time.perf_counter() - started)
     return out_dir

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cases import mask_box
+from .boxes import mask_box
 
 DATA = Path("/usr/share/doc/insighttoolkit5-examples/examples/Data")
 T1_FILE = DATA / "KmeansTest_T1UCharRaw.nii.gz"

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .cases import mask_box
+from medsam_fast import intensity
+
+from .boxes import mask_box
 
 TEMPLATES = Path("/usr/share/mricron/templates")
 T1_FILE = TEMPLATES / "ch2.nii.gz"
@@ -20,17 +22,6 @@ ATLAS_FILE = TEMPLATES / "aal.nii.gz"
 
 DEEP_GREY = {71: "Caudate_L", 72: "Caudate_R", 73: "Putamen_L", 74: "Putamen_R",
              75: "Pallidum_L", 76: "Pallidum_R", 77: "Thalamus_L", 78: "Thalamus_R"}
-
-
-def prepare_mr(volume: np.ndarray) -> np.ndarray:
-    """The challenge's MR intensity preparation: clip non-zero voxels to their
-    0.5-99.5 percentiles, scale to 0-255, keep background at 0."""
-    volume = volume.astype(np.float64)
-    nonzero = volume[volume > 0]
-    lo, hi = np.percentile(nonzero, 0.5), np.percentile(nonzero, 99.5)
-    scaled = (np.clip(volume, lo, hi) - lo) / max(hi - lo, 1e-8) * 255.0
-    scaled[volume == 0] = 0
-    return np.round(scaled).astype(np.uint8)
 
 
 def _axial(path: Path) -> np.ndarray:
@@ -46,8 +37,9 @@ def _axial(path: Path) -> np.ndarray:
 
 @lru_cache(maxsize=1)
 def load() -> tuple[np.ndarray, np.ndarray]:
-    """(T1 uint8 prepared as the challenge's MR, AAL labels uint8), both (181, 217, 181)."""
-    return prepare_mr(_axial(T1_FILE)), _axial(ATLAS_FILE)
+    """(T1 uint8 prepared as the challenge's MR by the library's own preparation,
+    ``medsam_fast.intensity.prepare(t1, "MR")``; AAL labels uint8), both (181, 217, 181)."""
+    return intensity.prepare(_axial(T1_FILE), "MR"), _axial(ATLAS_FILE)
 
 
 def case_3d(labels=(77, 78), pad_slices: int = 0) -> dict:

@@ -1,7 +1,9 @@
-"""Locating and loading the ONNX Runtime shared library that the onnxruntime wheel ships.
+"""The inference engines: which engines and precisions exist, and finding and loading
+the shared library each one's wheel ships.
 
-The C++ core dlopens it; we never import the ``onnxruntime`` Python module, so only one
-copy of ONNX Runtime lives in the process.
+The C++ core dlopens ONNX Runtime (the ``onnxruntime`` wheel's library) or OpenVINO's C
+API (the ``openvino`` extra); we never import either Python module, so only one copy of
+an engine lives in the process.
 """
 from __future__ import annotations
 
@@ -10,8 +12,10 @@ import importlib.util
 import os
 from pathlib import Path
 
-from . import _core
+from .. import _core
 
+ENGINES = ("onnxruntime", "openvino")
+PRECISIONS = ("fp32", "bf16")
 ENV_LIBRARY = "MEDSAM_FAST_ORT_LIBRARY"
 
 
@@ -48,8 +52,6 @@ def ensure_loaded() -> str:
 
 # ------------------------------------------------------------------ OpenVINO (optional)
 ENV_OPENVINO_LIBRARY = "MEDSAM_FAST_OPENVINO_LIBRARY"
-ENGINES = ("onnxruntime", "openvino")
-PRECISIONS = ("fp32", "bf16")
 
 
 def find_openvino_library() -> Path:
@@ -60,9 +62,8 @@ def find_openvino_library() -> Path:
                              "pip install 'medsam-fast[openvino]'")
 
 
-def ensure_engine(engine: str, precision: str = "fp32") -> None:
-    """Loads the runtime library `engine` needs, once per process, after checking that
-    the engine runs `precision`."""
+def check_engine(engine: str, precision: str = "fp32") -> None:
+    """Refuses an unknown engine or precision, or a precision the engine does not run."""
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     if precision not in PRECISIONS:
@@ -70,6 +71,12 @@ def ensure_engine(engine: str, precision: str = "fp32") -> None:
     if engine == "onnxruntime" and precision != "fp32":
         raise ValueError(f"precision {precision} needs engine 'openvino'; "
                          "ONNX Runtime's CPU provider runs these models in fp32 only")
+
+
+def ensure_engine(engine: str, precision: str = "fp32") -> None:
+    """Loads the runtime library `engine` needs, once per process, after checking that
+    the engine runs `precision`."""
+    check_engine(engine, precision)
     if engine == "openvino":
         _core.load_openvino(str(find_openvino_library()))
     else:

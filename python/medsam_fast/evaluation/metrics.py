@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import _core
+from .. import _core
 
 
 @dataclass(frozen=True)

@@ -1,19 +1,28 @@
-"""Segmenting a folder of challenge cases: one bad case never stops the batch."""
+"""The folder runner: segments every challenge case in a folder; one bad case never
+stops the run.
+
+Progress goes to the ``medsam_fast`` logger: a failed case at ERROR (``FAILED ...``),
+each case's time at INFO (with its modality, strategy and work done when DEBUG is on).
+"""
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cases import CaseError, csv_text, load_case, write_npz_atomic, write_text_atomic
+from ..io.atomic import csv_text, write_npz_atomic, write_text_atomic
+from ..io.cases import CaseError, load_case
+
+log = logging.getLogger(__name__)
 
 
 STAGES = ("load", "preprocess", "encode", "decode", "postprocess", "write")
 
 
 @dataclass
-class BatchResult:
+class FolderResult:
     times: dict[str, float] = field(default_factory=dict)     # case -> seconds
     failures: dict[str, str] = field(default_factory=dict)    # case -> message
     stages: dict[str, dict[str, float]] = field(default_factory=dict)  # case -> stage -> s
@@ -34,17 +43,16 @@ def _progress(paths, enabled: bool):
     return tqdm(paths, unit="case", file=sys.stderr)
 
 
-def segment_folder(segmenter, input_dir, output_dir, log=print, progress: bool = True,
-                   verbose: bool = False) -> BatchResult:
+def segment_folder(segmenter, input_dir, output_dir, progress: bool = True) -> FolderResult:
     """Writes ``segs`` npz files (same names) and ``efficiency.csv`` into ``output_dir``."""
     input_dir, output_dir = Path(input_dir), Path(output_dir)
     if not input_dir.is_dir():
         raise NotADirectoryError(f"{input_dir}: not a folder")
     output_dir.mkdir(parents=True, exist_ok=True)
-    result = BatchResult()
+    result = FolderResult()
     paths = sorted(p for p in input_dir.iterdir() if p.suffix == ".npz" and p.is_file())
     if not paths:
-        log(f"no .npz cases in {input_dir}")
+        log.info("no .npz cases in %s", input_dir)
     for path in _progress(paths, progress):
         started = time.perf_counter()
         try:
@@ -56,7 +64,7 @@ def segment_folder(segmenter, input_dir, output_dir, log=print, progress: bool =
         except (CaseError, ValueError, TypeError, RuntimeError, MemoryError, OSError) as exc:
             message = str(exc) if isinstance(exc, CaseError) else f"{path.name}: {exc}"
             result.failures[path.name] = message
-            log(f"FAILED {message}")
+            log.error("FAILED %s", message)
             continue
         finished = time.perf_counter()
         result.times[path.name] = finished - started
@@ -66,18 +74,18 @@ def segment_folder(segmenter, input_dir, output_dir, log=print, progress: bool =
             **{stage: float(stats.get(f"{stage}_seconds", 0.0))
                for stage in ("preprocess", "encode", "decode", "postprocess")}}
         detail = ""
-        if verbose:
+        if log.isEnabledFor(logging.DEBUG):
             detail = (f" (modality {stats.get('modality')}, {stats.get('strategy')}, "
                       f"{stats.get('slices_encoded', 0)} slices encoded, "
                       f"{stats.get('masks_decoded', 0)} masks)")
-        log(f"{path.name}: {result.times[path.name]:.2f} s{detail}")
+        log.info("%s: %.2f s%s", path.name, result.times[path.name], detail)
     write_text_atomic(output_dir / "efficiency.csv",
                       csv_text(["case", "time"], [[name, f"{seconds:.4f}"]
                                                   for name, seconds in result.times.items()]))
     return result
 
 
-def profile_table(result: BatchResult) -> str:
+def profile_table(result: FolderResult) -> str:
     """Seconds per stage for each case and in total (what --profile prints)."""
     rows = [["case", *STAGES, "total"]]
     totals = dict.fromkeys(STAGES, 0.0)

@@ -1,4 +1,4 @@
-"""Challenge-format cases: reading, checking and writing npz files.
+"""The challenge's npz data contract: reading and checking cases.
 
 Input npz: ``imgs`` (H,W,3) or (H,W) uint8 with ``boxes`` (N,4) ``[x0,y0,x1,y1]`` for
 2D; ``imgs`` (D,H,W) uint8 with ``boxes`` (N,6) ``[x0,y0,z0,x1,y1,z1]`` for 3D; bounds
@@ -6,10 +6,7 @@ inclusive.  Output npz: the same file name with one key, ``segs``.
 """
 from __future__ import annotations
 
-import csv
-import io
 import os
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,13 +50,6 @@ def label_dtype(num_boxes: int) -> np.dtype:
     if num_boxes > np.iinfo(np.uint16).max:
         raise ValueError(f"{num_boxes} boxes: at most 65535 are supported")
     return np.dtype(np.uint8 if num_boxes <= 255 else np.uint16)
-
-
-def mask_box(mask: np.ndarray) -> list[int]:
-    """The tight box of a mask's non-zero voxels, as the challenge derives its prompts:
-    [x0, y0, x1, y1] for 2D, [x0, y0, z0, x1, y1, z1] for 3D (bounds inclusive)."""
-    idx = np.nonzero(mask)
-    return [int(i.min()) for i in idx][::-1] + [int(i.max()) for i in idx][::-1]
 
 
 def _kind_from_name(name: str) -> str | None:
@@ -141,33 +131,3 @@ def load_case(path: str | os.PathLike) -> Case:
     except (zipfile.BadZipFile, EOFError, OSError) as exc:
         raise CaseError(name, f"not a readable npz ({type(exc).__name__}: {exc})") from None
     return check_case(imgs, boxes, name, spacing)
-
-
-def csv_text(header, rows) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
-
-
-def write_text_atomic(path: str | os.PathLike, text: str) -> None:
-    """Writes text under a temporary name, then renames it into place."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
-def write_npz_atomic(path: str | os.PathLike, **arrays) -> None:
-    """Writes a compressed npz under a temporary name, then renames it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez_compressed(f, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from .atomic import replacing
 from .cases import CaseError
 
 NIFTI_SUFFIXES = (".nii", ".nii.gz")
@@ -136,16 +135,9 @@ def save_labels_like(volume: Volume, segs: np.ndarray, path) -> None:
         header.set_data_dtype(segs.dtype)
         header["scl_slope"], header["scl_inter"] = 1.0, 0.0
         image = nib.Nifti1Image(data, volume.affine, header)
-    path.parent.mkdir(parents=True, exist_ok=True)
     suffix = ".nii.gz" if str(path).endswith(".nii.gz") else ".nii"
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        nib.save(image, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with replacing(path, suffix) as tmp:  # nibabel picks the format from the suffix
+        nib.save(image, str(tmp))
 
 
 def load_boxes(path) -> np.ndarray:

@@ -1,9 +1,12 @@
-"""Which model and which 3D strategy each modality gets.
+"""Routing tables: which model and which 3D slice strategy each modality gets.
 
-A table maps a modality (from the challenge file name, ``3DBox_PET_x.npz`` -> ``PET``, or
-given explicitly) to a Strategy; modalities not in the table take its default.
+A RoutingTable maps a modality (from the challenge file name, ``3DBox_PET_x.npz`` ->
+``PET``, or given explicitly) to a Route; modalities not in the table take its default.
+The user picks a table with ``strategy=`` (``Segmenter``, ``segment``) or ``--strategy``:
+``"per_modality"`` (the default; ``"seed"``, the original entry's name for it, is
+accepted too), ``"baseline"``, a TOML file or a dict.
 
-3D strategies:
+A route's 3D slice strategy (``mode_3d``, run by the C++ core):
 - ``propagate``: the middle slice with the box, then slice by slice up and down, each
   prompted by the previous slice's mask box grown by ``margin`` px (256 frame).
 - ``box_every_slice``: every slice of the box's z-range prompted with the box itself.
@@ -17,16 +20,21 @@ names the model used while ``model`` has not been converted.
 """
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+from ..models.store import BUNDLED_MODEL
+
 MODES_3D = ("propagate", "box_every_slice", "three_view")
-BUNDLED_MODEL = "litemedsam"
 
 
 @dataclass(frozen=True)
-class Strategy:
+class Route:
     model: str = BUNDLED_MODEL
     mode_3d: str = "propagate"
     margin: int = 3
@@ -49,12 +57,12 @@ def normalise_modality(modality: str | None) -> str | None:
 
 
 @dataclass(frozen=True)
-class StrategyTable:
+class RoutingTable:
     name: str
-    default: Strategy
-    by_modality: dict[str, Strategy] = field(default_factory=dict)
+    default: Route
+    by_modality: dict[str, Route] = field(default_factory=dict)
 
-    def for_modality(self, modality: str | None) -> Strategy:
+    def for_modality(self, modality: str | None) -> Route:
         return self.by_modality.get(normalise_modality(modality), self.default)
 
     def describe(self) -> str:
@@ -65,56 +73,61 @@ class StrategyTable:
         return "\n".join(rows)
 
 
-# The seed entry's routing: CT and MR propagate with a 7 px margin, PET is segmented in
-# three views with a vote, other 3D modalities take the box on every slice, and 2D
-# Microscopy and X-Ray go to EfficientSAM once the user has converted a checkpoint
-# (`medsam-fast convert --family efficientsam`), to LiteMedSAM until then.  (The seed's
-# fine-tuned PET encoder does not ship either; see the README.)
-SEED = StrategyTable("seed", Strategy(mode_3d="box_every_slice"), {
-    "ct": Strategy(mode_3d="propagate", margin=7),
-    "mr": Strategy(mode_3d="propagate", margin=7),
-    "pet": Strategy(mode_3d="three_view"),
-    "microscopy": Strategy(model="efficientsam", fallback=BUNDLED_MODEL, mode_3d="box_every_slice"),
-    "x-ray": Strategy(model="efficientsam", fallback=BUNDLED_MODEL, mode_3d="box_every_slice"),
+# The default: the seed entry's per-modality routing.  CT and MR propagate with a 7 px
+# margin, PET is segmented in three views with a vote, other 3D modalities take the box
+# on every slice, and 2D Microscopy and X-Ray go to EfficientSAM once the user has
+# converted a checkpoint (`medsam-fast convert --family efficientsam`), to LiteMedSAM
+# until then.  (The seed's fine-tuned PET encoder does not ship either; see the README.)
+PER_MODALITY = RoutingTable("per_modality", Route(mode_3d="box_every_slice"), {
+    "ct": Route(mode_3d="propagate", margin=7),
+    "mr": Route(mode_3d="propagate", margin=7),
+    "pet": Route(mode_3d="three_view"),
+    "microscopy": Route(model="efficientsam", fallback=BUNDLED_MODEL, mode_3d="box_every_slice"),
+    "x-ray": Route(model="efficientsam", fallback=BUNDLED_MODEL, mode_3d="box_every_slice"),
 })
 
 # The upstream LiteMedSAM baseline: every 3D modality propagates with a 3 px margin.
-BASELINE = StrategyTable("baseline", Strategy(mode_3d="propagate", margin=3))
+BASELINE = RoutingTable("baseline", Route(mode_3d="propagate", margin=3))
 
-BUILTIN = {"seed": SEED, "baseline": BASELINE}
+BUILTIN = {"per_modality": PER_MODALITY, "baseline": BASELINE}
+DEFAULT_TABLE = "per_modality"
+# Other names the built-in tables answer to: "seed", the original entry's name.
+ALIASES = {"seed": "per_modality"}
 
 
-def _strategy_from(entry: dict, base: Strategy, where: str) -> Strategy:
-    known = {f.name for f in fields(Strategy)}
+def _strategy_from(entry: dict, base: Route, where: str) -> Route:
+    known = {f.name for f in fields(Route)}
     unknown = set(entry) - known
     if unknown:
         raise ValueError(f"{where}: unknown key(s) {sorted(unknown)}; expected {sorted(known)}")
     return replace(base, **entry)
 
 
-def table_from_dict(spec: dict, name: str = "custom") -> StrategyTable:
+def table_from_dict(spec: dict, name: str = "custom") -> RoutingTable:
     """``{"default": {...}, "modality": {"PET": {...}, ...}}``; modality entries inherit
     the default's fields they do not set."""
     unknown = set(spec) - {"default", "modality"}
     if unknown:
         raise ValueError(f"{name}: unknown section(s) {sorted(unknown)}; use [default] and [modality.X]")
-    default = _strategy_from(spec.get("default", {}), Strategy(), f"{name} [default]")
+    default = _strategy_from(spec.get("default", {}), Route(), f"{name} [default]")
     by_modality = {normalise_modality(m): _strategy_from(entry, default, f"{name} [modality.{m}]")
                    for m, entry in spec.get("modality", {}).items()}
-    return StrategyTable(name, default, by_modality)
+    return RoutingTable(name, default, by_modality)
 
 
-def load_table(spec) -> StrategyTable:
-    """``"seed"``, ``"baseline"``, a TOML file path, a dict, or a StrategyTable."""
-    if isinstance(spec, StrategyTable):
+def load_table(spec) -> RoutingTable:
+    """``"per_modality"`` (alias ``"seed"``), ``"baseline"``, a TOML file path, a dict,
+    or a RoutingTable."""
+    if isinstance(spec, RoutingTable):
         return spec
     if isinstance(spec, dict):
         return table_from_dict(spec)
-    if isinstance(spec, str) and spec in BUILTIN:
-        return BUILTIN[spec]
+    if isinstance(spec, str) and ALIASES.get(spec, spec) in BUILTIN:
+        return BUILTIN[ALIASES.get(spec, spec)]
     path = Path(spec)
     if not path.is_file():
-        raise ValueError(f"strategy {spec!r} is neither {sorted(BUILTIN)} nor a TOML file")
+        raise ValueError(f"strategy {spec!r} is neither one of {sorted([*BUILTIN, *ALIASES])} "
+                         "nor a TOML file")
     try:
         spec_dict = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as exc:

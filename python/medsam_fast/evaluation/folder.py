@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import logging
 import math
 import zipfile
 from collections import defaultdict
@@ -10,8 +11,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ..io.atomic import csv_text, write_text_atomic
+from ..io.cases import modality_from_name
 from . import metrics
-from .cases import csv_text, modality_from_name, write_text_atomic
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -57,8 +61,10 @@ def score_case(gt_path: Path, seg_path: Path, tolerance: float, threads: int,
                                spacing_order)
 
 
-def evaluate_folder(segs_dir, gts_dir, tolerance=2.0, threads=0, spacing_order="array",
-                    log=print) -> list[CaseScore]:
+def evaluate_folder(segs_dir, gts_dir, tolerance=2.0, threads=0,
+                    spacing_order="array") -> list[CaseScore]:
+    """Scores every ground truth in ``gts_dir`` against the same-named prediction in
+    ``segs_dir``; a case that cannot be scored is logged (ERROR) and counts 0."""
     segs_dir, gts_dir = Path(segs_dir), Path(gts_dir)
     for folder in (segs_dir, gts_dir):
         if not folder.is_dir():
@@ -78,7 +84,7 @@ def evaluate_folder(segs_dir, gts_dir, tolerance=2.0, threads=0, spacing_order="
             except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
                 status = f"unreadable: {exc}"
         if status != "ok":
-            log(f"FAILED {name}: {status}")
+            log.error("FAILED %s: %s", name, status)
         scores.append(CaseScore(name, modality_of(name), dsc, nsd, times.get(name), status))
     return scores
 
