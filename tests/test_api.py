@@ -36,6 +36,7 @@ def test_predict_after_set_image_matches_segment_2d(segmenter, colin):
     assert segmenter.embedding.shape == (1, 256, 64, 64)
 
 
+@pytest.mark.slow
 def test_more_than_255_boxes_get_uint16_labels(segmenter, rng):
     image = rng.integers(0, 256, (300, 400, 3), dtype=np.uint8)
     x0 = rng.integers(0, 380, 260)
@@ -55,6 +56,7 @@ def test_no_boxes_gives_an_empty_segmentation(segmenter):
     assert segs.shape == (30, 30) and not segs.any()
 
 
+@pytest.mark.slow
 def test_3d_box_reaching_past_the_volume_is_clipped_to_it(segmenter, colin):
     case = colin.case_3d((75, 76))
     boxes = case["boxes"].copy()

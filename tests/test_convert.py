@@ -17,6 +17,7 @@ def converted(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_conversion_writes_the_pair_and_a_manifest(converted):
     manifest = json.loads((converted / "manifest.json").read_text())
     checkpoint = export.find_bundled_checkpoint()
@@ -29,6 +30,7 @@ def test_conversion_writes_the_pair_and_a_manifest(converted):
     assert not [p for p in converted.parent.iterdir() if p.name.startswith(".")]
 
 
+@pytest.mark.slow
 def test_converted_models_take_dynamic_batches_and_box_counts(converted):
     model = _core.LiteMedSAMModel(str(converted / LITEMEDSAM.encoder),
                                   str(converted / LITEMEDSAM.decoder), 2)

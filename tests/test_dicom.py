@@ -64,6 +64,7 @@ def test_series_is_stacked_in_position_order_with_rescale_and_spacing(series):
     np.testing.assert_allclose(volume.affine @ [1, 0, 0, 1], [50.0 - SPACING[2], 60.0, 10.0, 1.0])
 
 
+@pytest.mark.slow
 def test_series_segments_from_the_cli_into_an_overlaying_nifti(series, tmp_path):
     folder, _ = series
     boxes = tmp_path / "boxes.json"

@@ -4,6 +4,9 @@ import pytest
 
 from reference_pipeline import per_label_dice
 
+# Whole real volumes against the torch reference: minutes, not seconds.
+pytestmark = pytest.mark.slow
+
 # The baseline's own DSC against the atlas, a little under the values seen (0.723, 0.595,
 # 0.223); a drop below these floors means the pipeline (ours and the reference alike) has
 # regressed.

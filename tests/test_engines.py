@@ -35,6 +35,7 @@ def test_openvino_fp32_embeddings_match_onnx_runtime(segmenter, openvino_fp32, s
     assert np.abs(ours - reference).max() < 1e-4 * np.abs(reference).max()
 
 
+@pytest.mark.slow
 def test_openvino_fp32_segs_equal_onnx_runtime_on_real_2d_and_3d_cases(segmenter, openvino_fp32):
     for case in (colin27.case_2d(80), colin27.case_3d((75,))):
         expected = segmenter.segment(case)

@@ -15,6 +15,7 @@ def real_inputs(colin):
     return [encoder_input(np.repeat(t1[z][:, :, None], 3, axis=2)) for z in SLICES]
 
 
+@pytest.mark.slow
 def test_onnx_embeddings_match_torch_on_real_slices(segmenter, torch_model, real_inputs):
     for tensor, _ in real_inputs:
         ours = segmenter.model.encode(np.ascontiguousarray(tensor.numpy()))
@@ -44,6 +45,7 @@ def test_onnx_decoder_logits_match_torch(segmenter, torch_model, real_inputs):
     assert np.abs(ours - expected).max() < 1e-3 * np.abs(expected).max()
 
 
+@pytest.mark.slow
 def test_single_slice_masks_agree_with_torch(segmenter, reference, colin):
     """Same slice, same prompts: the full C++ path (preprocess, ONNX, upsample) against torch."""
     case = colin.case_2d(80)

@@ -77,6 +77,7 @@ def small_case(colin):
     return vol, np.array([[20, 15, 3, 25, 20, 8]], np.float64)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("axis", [0, 1, 2])
 def test_box_every_slice_along_an_axis_equals_2d_segmentation_of_each_slice(seed_segmenter, small_case, axis):
     vol, boxes = small_case
@@ -93,6 +94,7 @@ def test_box_every_slice_along_an_axis_equals_2d_segmentation_of_each_slice(seed
     assert stats["slices_encoded"] == int(last - first) + 1
 
 
+@pytest.mark.slow
 def test_three_view_votes_the_three_box_every_slice_passes(seed_segmenter, small_case):
     vol, boxes = small_case
     segs = seed_segmenter.segment_3d(vol, boxes, modality="PET")
@@ -108,6 +110,7 @@ def test_three_view_votes_the_three_box_every_slice_passes(seed_segmenter, small
     np.testing.assert_array_equal(segs, expected)
 
 
+@pytest.mark.slow
 def test_each_strategy_on_a_real_mr_case(seed_segmenter, colin):
     """DSC against the atlas for every 3D strategy on the pallidum case (floors set a
     little under the values seen when this test was written)."""
@@ -128,6 +131,7 @@ def itk_brain():
     return itk_t1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,strategy,floor", [
     # floors a little under the DSC seen when this test was written (0.838, 0.845)
     ("3DBox_CT_itk-brain.npz", "propagate", 0.80),

@@ -39,6 +39,7 @@ def nifti_case(tmp_path_factory):
     return folder, path, labels
 
 
+@pytest.mark.slow
 def test_nifti_segments_from_the_cli_and_overlays_the_input(nifti_case):
     folder, path, labels = nifti_case
     out = folder / "labels.nii.gz"
