@@ -5,8 +5,8 @@
 Each pair (engine=medsam_fast / engine=torch) is measured side by side in one session;
 compare within a group, not across runs.
 """
-import pytest
 
+import pytest
 from cases import TORCH_CASES as CASES
 
 

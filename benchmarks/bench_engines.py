@@ -16,16 +16,15 @@ the case, and ``vs_encoder_floor``, the case's time over it.  The plain pipeline
 its own encode, decode and upsample seconds.
 ``test_encoder_floor`` times each configuration's encoder on one slice.
 """
+
 import importlib.util
 import time
 
 import numpy as np
 import pytest
-
 from cases import CASES, LABELLED_CASES, covered_slices, reference_slice_input
-from shared_fixtures import THREADS
-
 from medsam_fast import metrics
+from shared_fixtures import THREADS
 
 CONFIGS = ["onnxruntime-fp32", "openvino-fp32", "openvino-bf16"]
 ALL_CASES = {**CASES, **LABELLED_CASES}
@@ -47,9 +46,11 @@ def segmenters():
     def get(config):
         if config not in made:
             engine, precision = config.split("-")
-            made[config] = Segmenter(strategy="baseline", threads=THREADS, engine=engine,
-                                     precision=precision)
+            made[config] = Segmenter(
+                strategy="baseline", threads=THREADS, engine=engine, precision=precision
+            )
         return made[config]
+
     return get
 
 
@@ -59,8 +60,10 @@ def _encoder_floor_seconds(model, data) -> float:
     from medsam_fast import _core
 
     imgs = data["imgs"]
-    inputs = [_core.prepare_encoder_input(np.ascontiguousarray(imgs[z]))[0]
-              for z in covered_slices(data["boxes"], len(imgs))]
+    inputs = [
+        _core.prepare_encoder_input(np.ascontiguousarray(imgs[z]))[0]
+        for z in covered_slices(data["boxes"], len(imgs))
+    ]
     start = time.perf_counter()
     for x in inputs:
         model.encode(x)
@@ -104,7 +107,9 @@ def test_engine_latency(benchmark, case, config, segmenters, plain):
         info["encoder_floor_seconds"] = round(floor, 2)
         info["vs_encoder_floor"] = round(_seconds[(case, config)] / floor, 2)
     if config != "plain-onnx" and (case, "plain-onnx") in _seconds:
-        info["speedup_vs_plain"] = round(_seconds[(case, "plain-onnx")] / _seconds[(case, config)], 2)
+        info["speedup_vs_plain"] = round(
+            _seconds[(case, "plain-onnx")] / _seconds[(case, config)], 2
+        )
     if config != "plain-onnx":
         stages = segmenters(config).last_stats
         info["slices_encoded"] = stages.get("slices_encoded")

@@ -4,6 +4,7 @@
 
 The volume is synthetic (ellipsoids on noise): memory does not depend on the anatomy.
 """
+
 import importlib.util
 import json
 import subprocess
@@ -11,7 +12,7 @@ import sys
 
 import pytest
 
-LIMIT_BYTES = 2 * 1024 ** 3
+LIMIT_BYTES = 2 * 1024**3
 
 SCRIPT = r"""
 import json, resource, sys, time
@@ -48,8 +49,12 @@ def test_ct_sized_case_peak_memory(benchmark, case, config):
         pytest.skip("openvino is not installed")
 
     def run():
-        out = subprocess.run([sys.executable, "-c", SCRIPT, *config.split("-")],
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", SCRIPT, *config.split("-")],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         return json.loads(out.stdout.strip().splitlines()[-1])
 
     result = benchmark.pedantic(run, rounds=1, iterations=1)

@@ -5,9 +5,9 @@
 Both run in the same session on the same label maps (the atlas against itself shifted
 by one voxel), 2 threads for medsam_fast.
 """
+
 import numpy as np
 import pytest
-
 from medsam_fast import metrics
 from realdata import colin27
 
@@ -41,5 +41,9 @@ def test_nsd_whole_aal_atlas(benchmark, label_maps, implementation):
         run = lambda: reference_nsd(gt, seg)  # noqa: E731
         rounds = 1
     value = benchmark.pedantic(run, rounds=rounds, iterations=1)
-    assert value == pytest.approx(reference_nsd(gt, seg) if implementation == "medsam_fast"
-                                  else metrics.nsd(gt, seg, SPACING).mean, abs=1e-6)
+    assert value == pytest.approx(
+        reference_nsd(gt, seg)
+        if implementation == "medsam_fast"
+        else metrics.nsd(gt, seg, SPACING).mean,
+        abs=1e-6,
+    )

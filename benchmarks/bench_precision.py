@@ -8,11 +8,11 @@ ground truth and, for bf16, its change against fp32 and the DSC between the two
 segmentations.  ``test_bf16_mean_dsc_change`` records the mean change over all cases
 (the issue's rule: bf16 may become a default only if the mean drop is <= 0.005).
 """
+
 import importlib.util
 
 import numpy as np
 import pytest
-
 from medsam_fast import metrics
 from realdata import colin27, itk_t1
 from shared_fixtures import THREADS
@@ -36,8 +36,15 @@ def segmenters():
 
     if importlib.util.find_spec("openvino") is None:
         pytest.skip("openvino is not installed (pip install 'medsam-fast[openvino]')")
-    return {config: Segmenter(strategy="baseline", threads=THREADS, engine=config.split("-")[0],
-                              precision=config.split("-")[1]) for config in CONFIGS}
+    return {
+        config: Segmenter(
+            strategy="baseline",
+            threads=THREADS,
+            engine=config.split("-")[0],
+            precision=config.split("-")[1],
+        )
+        for config in CONFIGS
+    }
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -51,17 +58,27 @@ def test_precision_dsc(benchmark, case, config, segmenters):
     benchmark.extra_info["dsc_vs_truth"] = round(dsc, 4)
     if config == "openvino-bf16" and (case, "onnxruntime-fp32") in _dsc:
         fp32 = _segs[(case, "onnxruntime-fp32")]
-        benchmark.extra_info["dsc_change_vs_fp32"] = round(dsc - _dsc[(case, "onnxruntime-fp32")], 4)
+        benchmark.extra_info["dsc_change_vs_fp32"] = round(
+            dsc - _dsc[(case, "onnxruntime-fp32")], 4
+        )
         benchmark.extra_info["dsc_between_segs"] = round(float(metrics.dsc(fp32, segs).mean), 4)
 
 
 def test_bf16_mean_dsc_change(benchmark):
-    changes = [_dsc[(c, "openvino-bf16")] - _dsc[(c, "onnxruntime-fp32")]
-               for c in CASES if (c, "openvino-bf16") in _dsc and (c, "onnxruntime-fp32") in _dsc]
+    changes = [
+        _dsc[(c, "openvino-bf16")] - _dsc[(c, "onnxruntime-fp32")]
+        for c in CASES
+        if (c, "openvino-bf16") in _dsc and (c, "onnxruntime-fp32") in _dsc
+    ]
     if not changes:
         pytest.skip("run with the per-case benchmarks")
     benchmark.pedantic(lambda: None, rounds=1, iterations=1)
-    benchmark.extra_info.update({"cases": len(changes), "mean_dsc_change": round(float(np.mean(changes)), 4),
-                                 "std_dsc_change": round(float(np.std(changes)), 4),
-                                 "worst_dsc_change": round(float(np.min(changes)), 4),
-                                 "best_dsc_change": round(float(np.max(changes)), 4)})
+    benchmark.extra_info.update(
+        {
+            "cases": len(changes),
+            "mean_dsc_change": round(float(np.mean(changes)), 4),
+            "std_dsc_change": round(float(np.std(changes)), 4),
+            "worst_dsc_change": round(float(np.min(changes)), 4),
+            "best_dsc_change": round(float(np.max(changes)), 4),
+        }
+    )

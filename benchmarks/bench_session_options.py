@@ -9,11 +9,11 @@ fastest row of each engine that gives fp32 results: ORT_ENABLE_ALL, intra-op thr
 the user's `threads`, one inter-op thread, sequential execution, the default arena;
 OpenVINO's LATENCY hint with an explicit f32 precision.
 """
+
 import importlib.util
 
 import numpy as np
 import pytest
-
 from shared_fixtures import THREADS
 
 ORT_SETTINGS = {
@@ -26,9 +26,18 @@ ORT_SETTINGS = {
     "ort-all-parallel-2x1": dict(level="ORT_ENABLE_ALL", intra=1, inter=THREADS, parallel=True),
 }
 OPENVINO_SETTINGS = {
-    "openvino-latency-f32 (ours)": {"PERFORMANCE_HINT": "LATENCY", "INFERENCE_PRECISION_HINT": "f32"},
-    "openvino-throughput-f32": {"PERFORMANCE_HINT": "THROUGHPUT", "INFERENCE_PRECISION_HINT": "f32"},
-    "openvino-latency-bf16 (ours, bf16)": {"PERFORMANCE_HINT": "LATENCY", "INFERENCE_PRECISION_HINT": "bf16"},
+    "openvino-latency-f32 (ours)": {
+        "PERFORMANCE_HINT": "LATENCY",
+        "INFERENCE_PRECISION_HINT": "f32",
+    },
+    "openvino-throughput-f32": {
+        "PERFORMANCE_HINT": "THROUGHPUT",
+        "INFERENCE_PRECISION_HINT": "f32",
+    },
+    "openvino-latency-bf16 (ours, bf16)": {
+        "PERFORMANCE_HINT": "LATENCY",
+        "INFERENCE_PRECISION_HINT": "bf16",
+    },
 }
 
 
@@ -61,8 +70,9 @@ def test_onnxruntime_setting(benchmark, setting, segmenter, slice_input, core_em
     options.enable_cpu_mem_arena = s.get("arena", True)
     if s.get("parallel"):
         options.execution_mode = ort.ExecutionMode.ORT_PARALLEL
-    session = ort.InferenceSession(str(segmenter.files.encoder), options,
-                                   providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(
+        str(segmenter.files.encoder), options, providers=["CPUExecutionProvider"]
+    )
     run = lambda: session.run(None, {"image": slice_input})[0]  # noqa: E731
     out = run()
     benchmark.extra_info["max_abs_diff_vs_core"] = float(np.abs(out - core_embedding).max())
@@ -82,6 +92,8 @@ def test_openvino_setting(benchmark, setting, segmenter, slice_input, core_embed
     run = lambda: request.infer({0: slice_input})[0]  # noqa: E731
     out = run()
     reference = core_embedding
-    benchmark.extra_info["relative_error_vs_core"] = float(np.linalg.norm(out - reference) / np.linalg.norm(reference))
+    benchmark.extra_info["relative_error_vs_core"] = float(
+        np.linalg.norm(out - reference) / np.linalg.norm(reference)
+    )
     benchmark.pedantic(run, rounds=5, iterations=1, warmup_rounds=1)
     del request, compiled

@@ -8,9 +8,9 @@ upsampled over the whole image.  Both use 2 threads.  ``extra_info`` records how
 slices each encoded, medsam_fast's time per stage, and whether the segmentations are
 identical.  ``test_encoder_floor`` times the encoder alone (per slice).
 """
+
 import numpy as np
 import pytest
-
 from cases import CASES, covered_slices, reference_slice_input
 
 _results = {}
@@ -35,8 +35,9 @@ def test_case_latency(benchmark, case, engine, segmenter, plain):
     _results[(case, engine)] = segs
     benchmark.extra_info["distinct_slices"] = _distinct_slices(data)
     if engine == "medsam_fast":
-        benchmark.extra_info.update({k: round(v, 3) if isinstance(v, float) else v
-                                     for k, v in segmenter.last_stats.items()})
+        benchmark.extra_info.update(
+            {k: round(v, 3) if isinstance(v, float) else v for k, v in segmenter.last_stats.items()}
+        )
     else:
         benchmark.extra_info["slices_encoded"] = plain.slices_encoded
     other = _results.get((case, "medsam_fast" if engine != "medsam_fast" else "plain-onnx"))

@@ -1,6 +1,6 @@
 """Real cases for the benchmarks (Debian's mricron-data, scikit-image's bundled data)."""
-import numpy as np
 
+import numpy as np
 from realdata import colin27, itk_t1
 
 
@@ -27,8 +27,9 @@ def microscopy_many_boxes(scale: int = 4) -> dict:
 
 def covered_slices(boxes, depth: int) -> list[int]:
     """The distinct slices, within a volume of `depth`, that 3D boxes (N,6) cover."""
-    return sorted({z for b in boxes
-                   for z in range(max(0, int(b[2])), min(depth - 1, int(b[5])) + 1)})
+    return sorted(
+        {z for b in boxes for z in range(max(0, int(b[2])), min(depth - 1, int(b[5])) + 1)}
+    )
 
 
 def reference_slice_input() -> np.ndarray:

@@ -9,6 +9,7 @@ the machine's apt sources already name (no host is written in this file).
 Usage: fetch_ort_headers.py DEST_DIR
 Prints the include directory (holding onnxruntime_c_api.h) on stdout.
 """
+
 from __future__ import annotations
 
 import glob
@@ -79,26 +80,42 @@ def apt_download(mirror: str, signed_by: str, suite: str, work: Path) -> Path | 
     (state / "etc/sources.list").write_text(f"deb {opts}{mirror} {suite} main\n")
     (state / "status").write_text("")
     common = [
-        "-o", f"Dir::Etc::SourceList={state / 'etc/sources.list'}",
-        "-o", "Dir::Etc::SourceParts=/nonexistent",
-        "-o", f"Dir::Etc::Preferences={state / 'etc/preferences'}",
-        "-o", f"Dir::Etc::PreferencesParts={state / 'etc/preferences.d'}",
-        "-o", f"Dir::State={state}",
-        "-o", f"Dir::State::Lists={state / 'lists'}",
-        "-o", f"Dir::State::status={state / 'status'}",
-        "-o", f"Dir::Cache={state / 'cache'}",
-        "-o", "APT::Sandbox::User=root" if os.geteuid() == 0 else "Debug::NoLocking=1",
-        "-o", "Acquire::Languages=none",
-        "-o", "APT::Get::List-Cleanup=0",
-        "-o", "Debug::NoLocking=1",
+        "-o",
+        f"Dir::Etc::SourceList={state / 'etc/sources.list'}",
+        "-o",
+        "Dir::Etc::SourceParts=/nonexistent",
+        "-o",
+        f"Dir::Etc::Preferences={state / 'etc/preferences'}",
+        "-o",
+        f"Dir::Etc::PreferencesParts={state / 'etc/preferences.d'}",
+        "-o",
+        f"Dir::State={state}",
+        "-o",
+        f"Dir::State::Lists={state / 'lists'}",
+        "-o",
+        f"Dir::State::status={state / 'status'}",
+        "-o",
+        f"Dir::Cache={state / 'cache'}",
+        "-o",
+        "APT::Sandbox::User=root" if os.geteuid() == 0 else "Debug::NoLocking=1",
+        "-o",
+        "Acquire::Languages=none",
+        "-o",
+        "APT::Get::List-Cleanup=0",
+        "-o",
+        "Debug::NoLocking=1",
     ]
     log(f"apt-get update for suite {suite}")
     r = subprocess.run(["apt-get", *common, "update"], capture_output=True, text=True)
     if r.returncode != 0:
         log(r.stderr.strip()[-2000:])
         return None
-    r = subprocess.run(["apt-get", *common, "download", "libonnxruntime-dev"],
-                       cwd=work, capture_output=True, text=True)
+    r = subprocess.run(
+        ["apt-get", *common, "download", "libonnxruntime-dev"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+    )
     if r.returncode != 0:
         log(f"libonnxruntime-dev not available in {suite}: {r.stderr.strip()[-500:]}")
         return None
@@ -122,8 +139,10 @@ def main() -> int:
         print(dest)
         return 0
     if not shutil.which("apt-get") or not shutil.which("dpkg-deb"):
-        log("apt-get/dpkg-deb not found: set ONNXRUNTIME_INCLUDE_DIR to a folder holding "
-            f"{HEADER} (ONNX Runtime API >= {MIN_API_VERSION}).")
+        log(
+            "apt-get/dpkg-deb not found: set ONNXRUNTIME_INCLUDE_DIR to a folder holding "
+            f"{HEADER} (ONNX Runtime API >= {MIN_API_VERSION})."
+        )
         return 1
     mirrors = debian_mirrors()
     if not mirrors:

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Rebuild the bundled demo cases from Debian's mricron-data (needs nibabel)."""
+
 import sys
 from pathlib import Path
 
 import numpy as np
-
 from medsam_fast.io.atomic import write_npz_atomic
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,6 +9,7 @@ Clear Python exceptions (ValueError, TypeError, CaseError, ...) are expected; a 
 hang or any other exception is a finding. tests/test_fuzz_regressions.py replays a fixed
 corpus through the same function on every test run.
 """
+
 from __future__ import annotations
 
 import sys
@@ -16,7 +17,6 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-
 from medsam_fast import _core, metrics
 from medsam_fast.io.cases import CaseError, load_case
 
@@ -39,7 +39,7 @@ class Bytes:
 
     def array(self, shape, dtype) -> np.ndarray:
         n = int(np.prod(shape)) * np.dtype(dtype).itemsize
-        chunk = self.data[self.at:self.at + n]
+        chunk = self.data[self.at : self.at + n]
         self.at += n
         raw = (chunk * (n // max(len(chunk), 1) + 1))[:n] if chunk else bytes(n)
         return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
@@ -96,13 +96,15 @@ def _intensity(f: Bytes):
 def _npz(f: Bytes):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / ("3DBox_CT_x.npz" if f.int(0, 1) else "2DBox_US_x.npz")
-        path.write_bytes(f.data[f.at:])
+        path.write_bytes(f.data[f.at :])
         load_case(path)
 
 
 def _torch_resample(f: Bytes):
     plane = f.array(f.shape(f.int(1, 3), 40), DTYPES[f.int(0, len(DTYPES) - 1)])
-    _core.torch_resize(plane, f.int(-2, 300), f.int(-2, 300), ("bilinear", "bicubic", "area")[f.int(0, 2)])
+    _core.torch_resize(
+        plane, f.int(-2, 300), f.int(-2, 300), ("bilinear", "bicubic", "area")[f.int(0, 2)]
+    )
 
 
 def _stretched_input(f: Bytes):
@@ -117,8 +119,19 @@ def _point_prompts(f: Bytes):
     _core.point_prompts(boxes, f.int(-2, 500), f.int(-2, 500), f.int(-2, 2000), bool(f.int(0, 1)))
 
 
-TARGETS = [_resize, _encoder_input, _logits, _propagation, _metrics, _vote, _intensity, _npz,
-           _torch_resample, _stretched_input, _point_prompts]
+TARGETS = [
+    _resize,
+    _encoder_input,
+    _logits,
+    _propagation,
+    _metrics,
+    _vote,
+    _intensity,
+    _npz,
+    _torch_resample,
+    _stretched_input,
+    _point_prompts,
+]
 
 
 def one_input(data: bytes) -> None:

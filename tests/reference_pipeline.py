@@ -6,6 +6,7 @@ pad, encode every slice for every box, decode one box at a time, bilinear upsamp
 threshold; 3D propagation from the middle slice with the previous mask's box), with
 the z bounds inclusive as the data contract states.
 """
+
 from __future__ import annotations
 
 import time
@@ -50,8 +51,15 @@ def box_from_previous_mask(labelled_mask: np.ndarray, margin: int) -> np.ndarray
     small = pad_to_256(small)
     ys, xs = np.nonzero(small > 0)
     hh, ww = small.shape
-    return np.array([max(0, xs.min() - margin), max(0, ys.min() - margin),
-                     min(ww, xs.max() + margin), min(hh, ys.max() + margin)], dtype=np.float64)
+    return np.array(
+        [
+            max(0, xs.min() - margin),
+            max(0, ys.min() - margin),
+            min(ww, xs.max() + margin),
+            min(hh, ys.max() + margin),
+        ],
+        dtype=np.float64,
+    )
 
 
 class BaselinePipeline:
@@ -81,7 +89,7 @@ class BaselinePipeline:
         start = time.perf_counter()
         low = torch.as_tensor(self.decode(embedding, np.asarray(box256, dtype=np.float64)))
         upsampling = time.perf_counter()
-        low = low[..., :newsize[0], :newsize[1]]
+        low = low[..., : newsize[0], : newsize[1]]
         up = F.interpolate(low, size=size, mode="bilinear", align_corners=False)
         mask = (torch.sigmoid(up) > 0.5).squeeze().numpy().astype(np.uint8)
         self.seconds["decode"] += upsampling - start

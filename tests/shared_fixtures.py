@@ -1,4 +1,5 @@
 """Fixtures shared by the tests and the benchmarks (both conftest files import them)."""
+
 import pytest
 
 THREADS = 2
@@ -15,7 +16,6 @@ def segmenter():
 @pytest.fixture(scope="session")
 def torch_model():
     import torch
-
     from medsam_fast.convert import find_bundled_checkpoint
     from medsam_fast.convert.litemedsam_torch import load_litemedsam
 

@@ -1,8 +1,8 @@
 """The Python API: segment(), Segmenter, and the SamPredictor-style set_image/predict."""
-import numpy as np
-import pytest
 
 import medsam_fast
+import numpy as np
+import pytest
 from medsam_fast import _core
 from medsam_fast.cli.demo import DEMO_DIR
 
@@ -67,16 +67,21 @@ def test_3d_box_reaching_past_the_volume_is_clipped_to_it(segmenter, colin):
 
 def test_core_refuses_wrong_dtypes_without_crashing(segmenter):
     with pytest.raises(TypeError, match="uint8"):
-        segmenter.model.segment_2d(np.zeros((10, 10), np.float32), np.zeros((1, 4)),
-                                   np.zeros((10, 10), np.uint8))
+        segmenter.model.segment_2d(
+            np.zeros((10, 10), np.float32), np.zeros((1, 4)), np.zeros((10, 10), np.uint8)
+        )
     with pytest.raises(ValueError, match="shape"):
         segmenter.model.encode(np.zeros((1, 3, 128, 128), np.float32))
     with pytest.raises(ValueError, match="out has the wrong shape"):
-        segmenter.model.segment_3d(np.zeros((2, 10, 10), np.uint8), np.zeros((1, 6)),
-                                   np.zeros((2, 10, 9), np.uint8))
+        segmenter.model.segment_3d(
+            np.zeros((2, 10, 10), np.uint8), np.zeros((1, 6)), np.zeros((2, 10, 9), np.uint8)
+        )
     with pytest.raises(ValueError, match="inverted|outside"):
-        segmenter.model.segment_3d(np.zeros((2, 10, 10), np.uint8),
-                                   np.array([[0, 0, 5, 5, 5, 9.0]]), np.zeros((2, 10, 10), np.uint8))
+        segmenter.model.segment_3d(
+            np.zeros((2, 10, 10), np.uint8),
+            np.array([[0, 0, 5, 5, 5, 9.0]]),
+            np.zeros((2, 10, 10), np.uint8),
+        )
 
 
 def test_a_case_above_the_memory_limit_is_refused_before_any_work():
@@ -85,10 +90,13 @@ def test_a_case_above_the_memory_limit_is_refused_before_any_work():
     seg = Segmenter(strategy="seed", threads=1, max_memory_gb=1.0)
     volume = np.zeros((600, 1024, 1024), np.uint8)  # 0.6 GiB, never touched
     boxes = np.array([[10, 10, 0, 100, 100, 599]])
-    with pytest.raises(MemoryLimitError, match=r"3DBox_PET_big.npz: needs an estimated .* above the limit of 1 GiB"):
+    with pytest.raises(
+        MemoryLimitError, match=r"3DBox_PET_big.npz: needs an estimated .* above the limit of 1 GiB"
+    ):
         seg.segment({"imgs": volume, "boxes": boxes, "name": "3DBox_PET_big.npz"})
-    assert seg.estimated_peak_bytes(medsam_fast.check_case(volume, boxes, "3DBox_US_x.npz")) < \
-        seg.estimated_peak_bytes(medsam_fast.check_case(volume, boxes, "3DBox_PET_x.npz"), "PET")
+    assert seg.estimated_peak_bytes(
+        medsam_fast.check_case(volume, boxes, "3DBox_US_x.npz")
+    ) < seg.estimated_peak_bytes(medsam_fast.check_case(volume, boxes, "3DBox_PET_x.npz"), "PET")
 
 
 def test_constant_images_and_zero_size_boxes_segment_without_error(segmenter):

@@ -1,7 +1,7 @@
 """Reading and checking challenge npz files: every problem names the file."""
+
 import numpy as np
 import pytest
-
 from medsam_fast.io.atomic import write_npz_atomic
 from medsam_fast.io.cases import CaseError, label_dtype, load_case
 
@@ -17,26 +17,34 @@ def img2d():
 
 
 def test_a_good_3d_case_loads_with_spacing(tmp_path):
-    path = save(tmp_path, "3DBox_CT_ok.npz", imgs=np.zeros((4, 30, 40), np.uint8),
-                boxes=np.array([[1, 2, 0, 10, 20, 3]]), spacing=np.array([2.0, 1.0, 1.0]))
+    path = save(
+        tmp_path,
+        "3DBox_CT_ok.npz",
+        imgs=np.zeros((4, 30, 40), np.uint8),
+        boxes=np.array([[1, 2, 0, 10, 20, 3]]),
+        spacing=np.array([2.0, 1.0, 1.0]),
+    )
     case = load_case(path)
     assert case.is_3d and case.modality == "CT" and case.boxes.dtype == np.float64
     assert case.spacing.tolist() == [2.0, 1.0, 1.0]
 
 
-@pytest.mark.parametrize("arrays,problem", [
-    ({"boxes": np.array([[1, 2, 3, 4]])}, "missing key"),
-    ({"imgs": img2d()}, "missing key"),
-    ({"imgs": img2d().astype(np.float32), "boxes": np.array([[1, 2, 3, 4]])}, "must be uint8"),
-    ({"imgs": img2d().astype(bool), "boxes": np.array([[1, 2, 3, 4]])}, "must be uint8"),
-    ({"imgs": img2d().astype(np.int16), "boxes": np.array([[1, 2, 3, 4]])}, "must be uint8"),
-    ({"imgs": np.zeros((40, 50, 4), np.uint8), "boxes": np.array([[1, 2, 3, 4]])}, "(H, W, 3)"),
-    ({"imgs": img2d(), "boxes": np.array([[1, 2, 3]])}, "shape (N, 4)"),
-    ({"imgs": img2d(), "boxes": np.array([[1, 2, np.nan, 4]])}, "NaN"),
-    ({"imgs": img2d(), "boxes": np.array([[10, 2, 3, 4]])}, "inverted"),
-    ({"imgs": img2d(), "boxes": np.array([[60, 45, 70, 48]])}, "outside the image"),
-    ({"imgs": img2d(), "boxes": np.array([["a", "b", "c", "d"]])}, "numeric"),
-])
+@pytest.mark.parametrize(
+    "arrays,problem",
+    [
+        ({"boxes": np.array([[1, 2, 3, 4]])}, "missing key"),
+        ({"imgs": img2d()}, "missing key"),
+        ({"imgs": img2d().astype(np.float32), "boxes": np.array([[1, 2, 3, 4]])}, "must be uint8"),
+        ({"imgs": img2d().astype(bool), "boxes": np.array([[1, 2, 3, 4]])}, "must be uint8"),
+        ({"imgs": img2d().astype(np.int16), "boxes": np.array([[1, 2, 3, 4]])}, "must be uint8"),
+        ({"imgs": np.zeros((40, 50, 4), np.uint8), "boxes": np.array([[1, 2, 3, 4]])}, "(H, W, 3)"),
+        ({"imgs": img2d(), "boxes": np.array([[1, 2, 3]])}, "shape (N, 4)"),
+        ({"imgs": img2d(), "boxes": np.array([[1, 2, np.nan, 4]])}, "NaN"),
+        ({"imgs": img2d(), "boxes": np.array([[10, 2, 3, 4]])}, "inverted"),
+        ({"imgs": img2d(), "boxes": np.array([[60, 45, 70, 48]])}, "outside the image"),
+        ({"imgs": img2d(), "boxes": np.array([["a", "b", "c", "d"]])}, "numeric"),
+    ],
+)
 def test_bad_2d_cases_get_a_specific_error_naming_the_file(tmp_path, arrays, problem):
     path = save(tmp_path, "2DBox_US_bad.npz", **arrays)
     with pytest.raises(CaseError) as err:
@@ -45,8 +53,12 @@ def test_bad_2d_cases_get_a_specific_error_naming_the_file(tmp_path, arrays, pro
 
 
 def test_3d_box_with_z_inverted_is_refused(tmp_path):
-    path = save(tmp_path, "3DBox_MR_bad.npz", imgs=np.zeros((4, 30, 40), np.uint8),
-                boxes=np.array([[1, 2, 3, 10, 20, 1]]))
+    path = save(
+        tmp_path,
+        "3DBox_MR_bad.npz",
+        imgs=np.zeros((4, 30, 40), np.uint8),
+        boxes=np.array([[1, 2, 3, 10, 20, 1]]),
+    )
     with pytest.raises(CaseError, match="inverted"):
         load_case(path)
 
@@ -89,7 +101,11 @@ def test_atomic_write_leaves_no_temporary_file(tmp_path):
 
 
 def test_an_empty_image_is_refused(tmp_path):
-    path = save(tmp_path, "2DBox_US_empty.npz", imgs=np.zeros((0, 50, 3), np.uint8),
-                boxes=np.array([[1, 2, 3, 4]]))
+    path = save(
+        tmp_path,
+        "2DBox_US_empty.npz",
+        imgs=np.zeros((0, 50, 3), np.uint8),
+        boxes=np.array([[1, 2, 3, 4]]),
+    )
     with pytest.raises(CaseError, match="2DBox_US_empty.npz: imgs is empty"):
         load_case(path)

@@ -1,19 +1,32 @@
 """The medsam-fast command line: batches survive bad cases and leave no partial output."""
+
 import shutil
 import subprocess
 import sys
 
 import numpy as np
-
 from medsam_fast.cli import main
 from medsam_fast.cli.demo import DEMO_DIR
 
 
 def test_help_documents_every_segment_option():
-    result = subprocess.run([sys.executable, "-m", "medsam_fast.cli", "segment", "--help"],
-                            capture_output=True, text=True)
-    for option in ("--input", "--output", "--strategy", "--threads", "--margin", "--max-cached",
-                   "--model-dir", "--quiet", "--verbose", "--profile"):
+    result = subprocess.run(
+        [sys.executable, "-m", "medsam_fast.cli", "segment", "--help"],
+        capture_output=True,
+        text=True,
+    )
+    for option in (
+        "--input",
+        "--output",
+        "--strategy",
+        "--threads",
+        "--margin",
+        "--max-cached",
+        "--model-dir",
+        "--quiet",
+        "--verbose",
+        "--profile",
+    ):
         assert option in result.stdout
 
 
@@ -41,11 +54,20 @@ def test_a_clean_batch_exits_zero_and_profiles_its_stages(tmp_path, segmenter, c
     imgs = tmp_path / "imgs"
     imgs.mkdir()
     shutil.copy(DEMO_DIR / "imgs" / "2DBox_MR_colin27-deepgrey.npz", imgs)
-    assert main(["segment", "-i", str(imgs), "-o", str(tmp_path / "out"), "--quiet",
-                 "--profile"]) == 0
+    assert (
+        main(["segment", "-i", str(imgs), "-o", str(tmp_path / "out"), "--quiet", "--profile"]) == 0
+    )
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["case", "load", "preprocess", "encode", "decode", "postprocess",
-                                "write", "total"]
+    assert lines[0].split() == [
+        "case",
+        "load",
+        "preprocess",
+        "encode",
+        "decode",
+        "postprocess",
+        "write",
+        "total",
+    ]
     encode = float(lines[1].split()[3])
     assert lines[1].startswith("2DBox_MR_colin27-deepgrey.npz") and encode > 0
 
@@ -59,7 +81,11 @@ def test_verbose_names_the_strategy_of_each_case(tmp_path, capsys):
     imgs = tmp_path / "imgs"
     imgs.mkdir()
     shutil.copy(DEMO_DIR / "imgs" / "2DBox_MR_colin27-deepgrey.npz", imgs)
-    assert main(["segment", "-i", str(imgs), "-o", str(tmp_path / "out"), "--verbose",
-                 "--threads", "2"]) == 0
+    assert (
+        main(
+            ["segment", "-i", str(imgs), "-o", str(tmp_path / "out"), "--verbose", "--threads", "2"]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "modality MR, box, 1 slices encoded, 6 masks" in out

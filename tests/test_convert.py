@@ -1,10 +1,10 @@
 """Checkpoint conversion: the manifest, the ONNX shapes, and the missing-extra message."""
+
 import builtins
 import json
 
 import numpy as np
 import pytest
-
 from medsam_fast import _core
 from medsam_fast.convert import export
 from medsam_fast.models import LITEMEDSAM, MANIFEST_FILE, read_description
@@ -25,15 +25,17 @@ def test_conversion_writes_the_pair_and_a_manifest(converted):
     assert manifest["opset"] == export.OPSET
     assert manifest["decoder"]["outputs"]["low_res_logits"] == ["boxes", 1, 256, 256]
     assert sorted(p.name for p in converted.iterdir()) == sorted(
-        [LITEMEDSAM.encoder, LITEMEDSAM.decoder, MANIFEST_FILE, "model.json"])
+        [LITEMEDSAM.encoder, LITEMEDSAM.decoder, MANIFEST_FILE, "model.json"]
+    )
     assert read_description(converted) == LITEMEDSAM
     assert not [p for p in converted.parent.iterdir() if p.name.startswith(".")]
 
 
 @pytest.mark.slow
 def test_converted_models_take_dynamic_batches_and_box_counts(converted):
-    model = _core.LiteMedSAMModel(str(converted / LITEMEDSAM.encoder),
-                                  str(converted / LITEMEDSAM.decoder), 2)
+    model = _core.LiteMedSAMModel(
+        str(converted / LITEMEDSAM.encoder), str(converted / LITEMEDSAM.decoder), 2
+    )
     images = np.zeros((2, 3, 256, 256), np.float32)
     assert model.encode(images).shape == (2, 256, 64, 64)
     embedding = np.zeros((1, 256, 64, 64), np.float32)

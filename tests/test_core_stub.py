@@ -5,6 +5,7 @@ pybind11 functions carry no inspectable signature, so stubtest cannot compare th
 parameters; the second test compares each stubbed function's parameter names and
 defaults with the signature line pybind11 writes at the top of its docstring.
 """
+
 import ast
 import os
 import shutil
@@ -36,10 +37,22 @@ def test_core_stub_matches_the_extension_module(tmp_path, core):
     allowlist = tmp_path / "allowlist.txt"
     allowlist.write_text("\n".join(METACLASS_ONLY) + "\n")
     result = subprocess.run(
-        [sys.executable, "-m", "mypy.stubtest", "medsam_fast._core",
-         "--mypy-config-file", os.devnull, "--allowlist", str(allowlist)],
-        cwd=tmp_path, env=dict(os.environ, MYPYPATH=str(tmp_path / "stubs")),
-        capture_output=True, text=True, timeout=600)
+        [
+            sys.executable,
+            "-m",
+            "mypy.stubtest",
+            "medsam_fast._core",
+            "--mypy-config-file",
+            os.devnull,
+            "--allowlist",
+            str(allowlist),
+        ],
+        cwd=tmp_path,
+        env=dict(os.environ, MYPYPATH=str(tmp_path / "stubs")),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -59,7 +72,7 @@ def _split_top_level(text: str) -> list[str]:
 def _runtime_parameters(obj) -> list[tuple[str, object]]:
     """(name, default) from pybind11's 'name(a: T, b: T = 3) -> R' docstring line."""
     first = obj.__doc__.lstrip().splitlines()[0]
-    inside = first[first.index("(") + 1:first.rindex(") ->")]
+    inside = first[first.index("(") + 1 : first.rindex(") ->")]
     params = []
     for part in _split_top_level(inside):
         name, _, rest = part.partition(":")
@@ -71,7 +84,8 @@ def _runtime_parameters(obj) -> list[tuple[str, object]]:
 def _stub_parameters(node: ast.FunctionDef) -> list[tuple[str, object]]:
     args = node.args.args
     defaults = [None] * (len(args) - len(node.args.defaults)) + [
-        ast.literal_eval(d) for d in node.args.defaults]
+        ast.literal_eval(d) for d in node.args.defaults
+    ]
     return [(a.arg, d) for a, d in zip(args, defaults)]
 
 

@@ -1,17 +1,16 @@
 """A DICOM series (written here from the real Colin27 T1) read back and segmented."""
+
 import json
 
 import nibabel as nib
 import numpy as np
-import pydicom
 import pytest
+from medsam_fast import Segmenter, intensity
+from medsam_fast.cli import main
+from medsam_fast.io.cases import CaseError
+from medsam_fast.io.volumes import load_volume
 from pydicom.dataset import FileDataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, MRImageStorage, generate_uid
-
-from medsam_fast import Segmenter, intensity
-from medsam_fast.io.cases import CaseError
-from medsam_fast.cli import main
-from medsam_fast.io.volumes import load_volume
 
 SPACING = (2.0, 0.9, 0.8)  # slice, row, column
 
@@ -28,7 +27,12 @@ def write_series(folder, volume, order, series_uid=None, skip=()):
         meta.MediaStorageSOPClassUID = MRImageStorage
         meta.MediaStorageSOPInstanceUID = generate_uid()
         meta.TransferSyntaxUID = ExplicitVRLittleEndian
-        ds = FileDataset(str(folder / f"img{(k * 7919) % 1000:04d}.dcm"), {}, file_meta=meta, preamble=b"\0" * 128)
+        ds = FileDataset(
+            str(folder / f"img{(k * 7919) % 1000:04d}.dcm"),
+            {},
+            file_meta=meta,
+            preamble=b"\0" * 128,
+        )
         ds.SOPClassUID, ds.SOPInstanceUID = MRImageStorage, meta.MediaStorageSOPInstanceUID
         ds.SeriesInstanceUID, ds.Modality = series_uid, "MR"
         ds.Rows, ds.Columns = volume.shape[1:]
@@ -41,7 +45,7 @@ def write_series(folder, volume, order, series_uid=None, skip=()):
         ds.PixelData = np.ascontiguousarray(stored[k]).tobytes()
         ds.save_as(str(folder / f"img{(k * 7919) % 1000:04d}.dcm"), enforce_file_format=True)
     (folder / "README.txt").write_text("not DICOM")
-    return ((stored.astype(np.int32) * 2) - 100)
+    return (stored.astype(np.int32) * 2) - 100
 
 
 @pytest.fixture(scope="module")
@@ -70,13 +74,30 @@ def test_series_segments_from_the_cli_into_an_overlaying_nifti(series, tmp_path)
     boxes = tmp_path / "boxes.json"
     boxes.write_text(json.dumps([[30, 35, 2, 60, 70, 9]]))
     out = tmp_path / "labels.nii.gz"
-    assert main(["segment-volume", str(folder), "--boxes", str(boxes), "-o", str(out),
-                 "--modality", "MR", "--threads", "2", "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "segment-volume",
+                str(folder),
+                "--boxes",
+                str(boxes),
+                "-o",
+                str(out),
+                "--modality",
+                "MR",
+                "--threads",
+                "2",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     result = nib.load(str(out))
     volume = load_volume(folder)
     np.testing.assert_allclose(result.affine, volume.affine)
-    direct = Segmenter(threads=2).segment_3d(intensity.prepare(volume.array, "MR"),
-                                             np.array([[30, 35, 2, 60, 70, 9]]), modality="MR")
+    direct = Segmenter(threads=2).segment_3d(
+        intensity.prepare(volume.array, "MR"), np.array([[30, 35, 2, 60, 70, 9]]), modality="MR"
+    )
     np.testing.assert_array_equal(np.asanyarray(result.dataobj), direct.transpose(2, 1, 0))
     assert direct.any()
 

@@ -2,6 +2,7 @@
 corner points in the stretched frame, the best-IoU mask is kept, and the seed strategy
 routes 2D Microscopy and X-Ray to it once converted.  A tiny ONNX pair built here stands
 in for weights nobody here has (tiny_efficientsam.py)."""
+
 import json
 import logging
 import sys
@@ -10,12 +11,11 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-
 from medsam_fast import CaseError, Segmenter, _core, metrics
 from medsam_fast.models import EFFICIENTSAM, read_description
 from medsam_fast.models.description import IMAGENET_MEAN, IMAGENET_STD
 from shared_fixtures import THREADS
-from tiny_efficientsam import SIZE, write_tiny_pair
+from tiny_efficientsam import write_tiny_pair
 
 
 def torch_reference_input(image: np.ndarray, size: int) -> np.ndarray:
@@ -31,8 +31,9 @@ def torch_reference_input(image: np.ndarray, size: int) -> np.ndarray:
 @pytest.mark.parametrize("shape", [(37, 53, 3), (300, 200, 3), (64, 64), (1200, 1500, 3)])
 def test_stretched_input_equals_torch_bilinear_and_imagenet_normalisation(shape):
     image = np.random.default_rng(1).integers(0, 200, shape, dtype=np.uint8)
-    ours = _core.prepare_stretched_input(image, 1024 if shape[0] > 1000 else 64, True,
-                                         IMAGENET_MEAN, IMAGENET_STD)
+    ours = _core.prepare_stretched_input(
+        image, 1024 if shape[0] > 1000 else 64, True, IMAGENET_MEAN, IMAGENET_STD
+    )
     expected = torch_reference_input(image, ours.shape[-1])
     np.testing.assert_allclose(ours, expected, atol=2e-5)
 
@@ -42,8 +43,9 @@ def test_stretched_input_equals_torch_bilinear_and_imagenet_normalisation(shape)
 def test_torch_resize_equals_f_interpolate(mode, size):
     logits = np.random.default_rng(2).normal(0, 5, (256, 256)).astype(np.float32)
     ours = _core.torch_resize(logits, *size, mode=mode)
-    expected = F.interpolate(torch.tensor(logits)[None, None], size, mode=mode,
-                             align_corners=False)[0, 0].numpy()
+    expected = F.interpolate(
+        torch.tensor(logits)[None, None], size, mode=mode, align_corners=False
+    )[0, 0].numpy()
     # float rounding only: a handful of values differ by ~1e-4 on logits of size ~10
     np.testing.assert_allclose(ours, expected, atol=5e-4)
     assert np.abs(ours - expected).mean() < 1e-5
@@ -53,7 +55,9 @@ def test_box_becomes_corner_points_labelled_2_and_3_and_its_centre_labelled_1():
     boxes = np.array([[10, 20, 110, 60], [0, 0, 199, 99]], dtype=np.float64)
     coords, labels = _core.point_prompts(boxes, 100, 200, 1024, True)
     sx, sy = 1024 / 200, 1024 / 100  # each axis scaled on its own: the image is stretched
-    np.testing.assert_allclose(coords[0], [[10 * sx, 20 * sy], [110 * sx, 60 * sy], [60 * sx, 40 * sy]], rtol=1e-6)
+    np.testing.assert_allclose(
+        coords[0], [[10 * sx, 20 * sy], [110 * sx, 60 * sy], [60 * sx, 40 * sy]], rtol=1e-6
+    )
     np.testing.assert_array_equal(labels, [[2, 3, 1], [2, 3, 1]])
     coords, labels = _core.point_prompts(boxes, 100, 200, 1024, False)
     assert coords.shape == (2, 2, 2) and labels.tolist() == [[2, 3], [2, 3]]
@@ -62,25 +66,34 @@ def test_box_becomes_corner_points_labelled_2_and_3_and_its_centre_labelled_1():
 @pytest.fixture
 def tiny_segmenter(tmp_path, segmenter):
     def make(**description_changes):
-        folder = write_tiny_pair(tmp_path / f"tiny{len(list(tmp_path.iterdir()))}", **description_changes)
+        folder = write_tiny_pair(
+            tmp_path / f"tiny{len(list(tmp_path.iterdir()))}", **description_changes
+        )
         table = {"modality": {"microscopy": {"model": str(folder)}}}
         return Segmenter(strategy=table, threads=THREADS, model_dir=segmenter.files.directory)
+
     return make
 
 
 def box_region(shape, box):
     region = np.zeros(shape, dtype=bool)
-    region[box[1]:box[3] + 1, box[0]:box[2] + 1] = True
+    region[box[1] : box[3] + 1, box[0] : box[2] + 1] = True
     return region
 
 
 def test_tiny_pair_segments_each_box_in_a_stretched_non_square_image(tiny_segmenter):
     image = np.random.default_rng(3).integers(0, 255, (120, 300, 3), dtype=np.uint8)
     boxes = np.array([[20, 10, 120, 70], [150, 40, 280, 110]])
-    segs = tiny_segmenter().segment({"imgs": image, "boxes": boxes, "name": "2DBox_Microscopy_t.npz"},
-                                    modality="Microscopy")
+    segs = tiny_segmenter().segment(
+        {"imgs": image, "boxes": boxes, "name": "2DBox_Microscopy_t.npz"}, modality="Microscopy"
+    )
     for label, box in enumerate(boxes, start=1):
-        assert metrics.dsc(box_region(segs.shape, box).astype(np.uint8), (segs == label).astype(np.uint8)).mean > 0.95
+        assert (
+            metrics.dsc(
+                box_region(segs.shape, box).astype(np.uint8), (segs == label).astype(np.uint8)
+            ).mean
+            > 0.95
+        )
     assert segs[0, 0] == 0 and segs[119, 0] == 0
 
 
@@ -107,11 +120,14 @@ def test_efficientsam_model_refuses_3d_cases(tiny_segmenter):
     volume = np.zeros((4, 32, 32), dtype=np.uint8)
     seg = tiny_segmenter()
     with pytest.raises(CaseError, match="segments 2D images only"):
-        seg.segment({"imgs": volume, "boxes": np.array([[1, 1, 0, 20, 20, 3]])}, modality="Microscopy")
+        seg.segment(
+            {"imgs": volume, "boxes": np.array([[1, 1, 0, 20, 20, 3]])}, modality="Microscopy"
+        )
 
 
-def test_seed_sends_microscopy_to_efficientsam_once_converted_else_to_litemedsam(tmp_path, monkeypatch, segmenter,
-                                                                                   caplog):
+def test_seed_sends_microscopy_to_efficientsam_once_converted_else_to_litemedsam(
+    tmp_path, monkeypatch, segmenter, caplog
+):
     monkeypatch.setenv("MEDSAM_FAST_HOME", str(tmp_path))
     image = np.full((64, 64, 3), 90, dtype=np.uint8)
     case = {"imgs": image, "boxes": np.array([[10, 10, 40, 40]])}
@@ -129,14 +145,18 @@ def test_seed_sends_microscopy_to_efficientsam_once_converted_else_to_litemedsam
     assert after.last_stats["model"] == "litemedsam"
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"family": "medsam2"}, "unknown model family"),
-    ({"resize": "longest_side"}, "resize = 'stretch'"),
-    ({"mask_output": 3}, "mask_output must be"),
-    ({"upsample": "nearest"}, "upsample must be"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"family": "medsam2"}, "unknown model family"),
+        ({"resize": "longest_side"}, "resize = 'stretch'"),
+        ({"mask_output": 3}, "mask_output must be"),
+        ({"upsample": "nearest"}, "upsample must be"),
+    ],
+)
 def test_unsupported_model_descriptions_are_refused_when_read(tmp_path, change, message):
     from dataclasses import asdict
+
     (tmp_path / "model.json").write_text(json.dumps({**asdict(EFFICIENTSAM), **change}))
     with pytest.raises(ValueError, match=message):
         read_description(tmp_path)
@@ -186,7 +206,9 @@ def build_efficient_sam(encoder_patch_embed_dim, encoder_num_heads, checkpoint=N
 '''
 
 
-def test_convert_exports_a_users_efficientsam_through_its_own_code(tmp_path, monkeypatch, segmenter):
+def test_convert_exports_a_users_efficientsam_through_its_own_code(
+    tmp_path, monkeypatch, segmenter
+):
     package = tmp_path / "code" / "efficient_sam"
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("")
@@ -201,17 +223,37 @@ def test_convert_exports_a_users_efficientsam_through_its_own_code(tmp_path, mon
     from medsam_fast.cli import main
 
     out = tmp_path / "converted"
-    assert main(["convert", "--family", "efficientsam", "--checkpoint", str(checkpoint),
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "convert",
+                "--family",
+                "efficientsam",
+                "--checkpoint",
+                str(checkpoint),
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert json.loads((out / "manifest.json").read_text())["variant"] == "vitt"
     assert read_description(out).input_size == 64
-    seg = Segmenter(strategy={"default": {"model": str(out)}}, threads=THREADS,
-                    model_dir=segmenter.files.directory)
+    seg = Segmenter(
+        strategy={"default": {"model": str(out)}},
+        threads=THREADS,
+        model_dir=segmenter.files.directory,
+    )
     image = np.random.default_rng(4).integers(0, 255, (100, 160, 3), dtype=np.uint8)
     boxes = np.array([[10, 10, 70, 50], [90, 30, 150, 95], [5, 60, 40, 90]])
     segs = seg.segment({"imgs": image, "boxes": boxes})
     for label, box in enumerate(boxes, start=1):
-        assert metrics.dsc(box_region(segs.shape, box).astype(np.uint8), (segs == label).astype(np.uint8)).mean > 0.9
+        assert (
+            metrics.dsc(
+                box_region(segs.shape, box).astype(np.uint8), (segs == label).astype(np.uint8)
+            ).mean
+            > 0.9
+        )
 
 
 def test_convert_efficientsam_needs_a_checkpoint(capsys):

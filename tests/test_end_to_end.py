@@ -1,7 +1,7 @@
 """Whole cases against the upstream baseline algorithm run in torch, on real MRI."""
+
 import numpy as np
 import pytest
-
 from reference_pipeline import per_label_dice
 
 # Whole real volumes against the torch reference: minutes, not seconds.
@@ -15,8 +15,11 @@ ATLAS_DSC_FLOOR = {"2d": 0.704, "thalamus": 0.564, "pallidum": 0.189}
 
 @pytest.fixture(scope="module")
 def cases(colin):
-    return {"2d": colin.case_2d(80), "thalamus": colin.case_3d((77, 78)),
-            "pallidum": colin.case_3d((75, 76))}
+    return {
+        "2d": colin.case_2d(80),
+        "thalamus": colin.case_3d((77, 78)),
+        "pallidum": colin.case_3d((75, 76)),
+    }
 
 
 def atlas_dsc(case, segs):
@@ -58,7 +61,6 @@ def test_3d_encodes_each_slice_once(segmenter, cases):
 
 def test_a_tiny_embedding_cache_re_encodes_but_gives_the_same_segmentation(cases):
     from medsam_fast import Segmenter
-
     from realdata import colin27
 
     # Caudate and thalamus (left): overlapping z ranges with different middles, so one

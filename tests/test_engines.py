@@ -1,8 +1,8 @@
 """The OpenVINO engine behind the same core: fp32 gives ONNX Runtime's segs, bf16 is
 really bf16 and stays close, and every misuse is a clear Python error."""
+
 import numpy as np
 import pytest
-
 from medsam_fast import Segmenter, _core, metrics
 from medsam_fast.models import engines
 from realdata import colin27
@@ -76,16 +76,20 @@ def test_the_openvino_c_library_is_found_in_the_wheel():
 
 
 def test_a_missing_openvino_override_is_named():
-    result = run_python("from medsam_fast import Segmenter; Segmenter(engine='openvino')",
-                        MEDSAM_FAST_OPENVINO_LIBRARY="/nonexistent/libopenvino_c.so")
+    result = run_python(
+        "from medsam_fast import Segmenter; Segmenter(engine='openvino')",
+        MEDSAM_FAST_OPENVINO_LIBRARY="/nonexistent/libopenvino_c.so",
+    )
     assert result.returncode != 0
     assert "/nonexistent/libopenvino_c.so: no such file" in result.stderr
 
 
 def test_a_library_that_is_not_openvino_raises_runtime_load_error():
-    code = ("from medsam_fast import _core\n"
-            f"try:\n    _core.load_openvino({_core.__file__!r})\n"
-            "except _core.RuntimeLoadError as e:\n    print('refused:', e)\n")
+    code = (
+        "from medsam_fast import _core\n"
+        f"try:\n    _core.load_openvino({_core.__file__!r})\n"
+        "except _core.RuntimeLoadError as e:\n    print('refused:', e)\n"
+    )
     result = run_python(code)
     assert result.returncode == 0, result.stderr
     assert "does not export ov_core_create" in result.stdout
@@ -112,9 +116,27 @@ def test_cli_segments_with_openvino_bf16(tmp_path, segmenter):
     inputs.mkdir()
     np.savez(inputs / "2DBox_MR_slice80.npz", imgs=case["imgs"], boxes=case["boxes"])
     out = tmp_path / "segs"
-    assert main(["segment", "-i", str(inputs), "-o", str(out), "--engine", "openvino",
-                 "--precision", "bf16", "--strategy", "baseline", "--threads", str(THREADS),
-                 "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "segment",
+                "-i",
+                str(inputs),
+                "-o",
+                str(out),
+                "--engine",
+                "openvino",
+                "--precision",
+                "bf16",
+                "--strategy",
+                "baseline",
+                "--threads",
+                str(THREADS),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     segs = np.load(out / "2DBox_MR_slice80.npz")["segs"]
     assert metrics.dsc(segmenter.segment(case), segs).mean > 0.95
 
@@ -122,5 +144,8 @@ def test_cli_segments_with_openvino_bf16(tmp_path, segmenter):
 def test_cli_refuses_bf16_on_onnx_runtime(tmp_path, capsys):
     from medsam_fast.cli import main
 
-    assert main(["segment", "-i", str(tmp_path), "-o", str(tmp_path / "o"), "--precision", "bf16"]) == 2
+    assert (
+        main(["segment", "-i", str(tmp_path), "-o", str(tmp_path / "o"), "--precision", "bf16"])
+        == 2
+    )
     assert "bf16 needs engine 'openvino'" in capsys.readouterr().err

@@ -1,8 +1,8 @@
 """medsam-fast evaluate: per-case CSV, modality summary, failures counted not crashed."""
+
 import csv
 
 import numpy as np
-
 from medsam_fast import metrics
 from medsam_fast.cli import main
 from medsam_fast.cli.demo import DEMO_DIR
@@ -35,7 +35,9 @@ def test_evaluate_scores_cases_summarises_and_counts_failures(tmp_path, capsys):
     expected_dsc, expected_nsd = metrics.case_scores(gt3, np.roll(gt3, 1, axis=2), spacing)
     assert float(rows["3DBox_MR_a.npz"]["dsc"]) == round(expected_dsc, 4)
     assert float(rows["3DBox_MR_a.npz"]["nsd"]) == round(expected_nsd, 4)
-    assert rows["3DBox_MR_a.npz"]["modality"] == "MR" and rows["3DBox_MR_a.npz"]["time"] == "12.5000"
+    assert (
+        rows["3DBox_MR_a.npz"]["modality"] == "MR" and rows["3DBox_MR_a.npz"]["time"] == "12.5000"
+    )
     assert rows["2DBox_US_b.npz"]["dsc"] == "1.0000" and rows["2DBox_US_b.npz"]["nsd"] == "1.0000"
     assert rows["2DBox_US_missing.npz"]["status"] == "missing prediction"
     assert rows["3DBox_CT_broken.npz"]["status"].startswith("unreadable")

@@ -1,7 +1,7 @@
 """Intensity preparation against the organisers' numpy formulas."""
+
 import numpy as np
 import pytest
-
 from medsam_fast import intensity
 
 
@@ -23,25 +23,32 @@ def reference_percentile(volume):
 def test_ct_window_matches_the_organisers_formula(dtype, rng):
     volume = rng.normal(0, 400, (7, 30, 40)).astype(dtype)
     for window, (level, width) in intensity.CT_WINDOWS.items():
-        np.testing.assert_array_equal(intensity.prepare_ct(volume, window=window),
-                                      reference_ct(volume.astype(np.float64), level, width))
-    np.testing.assert_array_equal(intensity.prepare_ct(volume, level=-100, width=300),
-                                  reference_ct(volume.astype(np.float64), -100, 300))
+        np.testing.assert_array_equal(
+            intensity.prepare_ct(volume, window=window),
+            reference_ct(volume.astype(np.float64), level, width),
+        )
+    np.testing.assert_array_equal(
+        intensity.prepare_ct(volume, level=-100, width=300),
+        reference_ct(volume.astype(np.float64), -100, 300),
+    )
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int16, np.float32])
 def test_percentile_clipping_matches_numpy(dtype, rng):
     volume = rng.gamma(2.0, 300.0, (6, 40, 50)).astype(dtype)
     volume[:, :5] = 0
-    np.testing.assert_array_equal(intensity.prepare_percentile(volume),
-                                  reference_percentile(volume.astype(np.float64)))
+    np.testing.assert_array_equal(
+        intensity.prepare_percentile(volume), reference_percentile(volume.astype(np.float64))
+    )
 
 
 def test_real_mri_percentile_clipping_matches_numpy(colin):
     from realdata.colin27 import T1_FILE, _axial
 
     raw = _axial(T1_FILE)
-    np.testing.assert_array_equal(intensity.prepare(raw, "MR"), reference_percentile(raw.astype(np.float64)))
+    np.testing.assert_array_equal(
+        intensity.prepare(raw, "MR"), reference_percentile(raw.astype(np.float64))
+    )
 
 
 def test_empty_and_constant_volumes_become_zero():
@@ -60,5 +67,6 @@ def test_bad_inputs_are_refused():
 
 def test_big_endian_volumes_are_read_correctly(rng):
     volume = rng.normal(0, 400, (4, 20, 30)).astype(np.int16)
-    np.testing.assert_array_equal(intensity.prepare_ct(volume.astype(">i2")),
-                                  intensity.prepare_ct(volume))
+    np.testing.assert_array_equal(
+        intensity.prepare_ct(volume.astype(">i2")), intensity.prepare_ct(volume)
+    )

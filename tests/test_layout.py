@@ -4,6 +4,7 @@ Only src/cpp/bindings/ may see Python; no file grows past 300 lines; every core 
 is built into the medsam_core library (a file left out of CMakeLists.txt would otherwise
 only show up as a link error, or not at all).
 """
+
 import re
 from pathlib import Path
 
@@ -27,14 +28,22 @@ def core_sources():
 
 def test_only_the_bindings_include_pybind11_or_python():
     python_include = re.compile(r'^\s*#\s*include\s*[<"](pybind11/[^>"]*|Python\.h)[>"]', re.M)
-    offenders = [str(p.relative_to(CPP)) for p in core_sources()
-                 if python_include.search(p.read_text(errors="replace"))]
-    assert offenders == [], f"outside src/cpp/bindings, these include pybind11 or Python.h: {offenders}"
+    offenders = [
+        str(p.relative_to(CPP))
+        for p in core_sources()
+        if python_include.search(p.read_text(errors="replace"))
+    ]
+    assert offenders == [], (
+        f"outside src/cpp/bindings, these include pybind11 or Python.h: {offenders}"
+    )
 
 
 def test_no_source_file_is_over_300_lines():
-    long = {str(p.relative_to(CPP)): n for p in sources()
-            if (n := len(p.read_text(errors="replace").splitlines())) > MAX_LINES}
+    long = {
+        str(p.relative_to(CPP)): n
+        for p in sources()
+        if (n := len(p.read_text(errors="replace").splitlines())) > MAX_LINES
+    }
     assert long == {}, f"split these (over {MAX_LINES} lines): {long}"
 
 
@@ -62,7 +71,9 @@ def test_includes_are_written_from_src_cpp():
     rooms = ("engine/", "models/", "image/", "segment/", "metrics/", "bindings/")
     bad = []
     for p in sources():
-        for include in re.findall(r'^\s*#\s*include\s*"([^"]+)"', p.read_text(errors="replace"), re.M):
+        for include in re.findall(
+            r'^\s*#\s*include\s*"([^"]+)"', p.read_text(errors="replace"), re.M
+        ):
             if not include.startswith(rooms) or not (CPP / include).is_file():
                 bad.append(f"{p.relative_to(CPP)}: {include}")
     assert bad == [], f"quoted includes must name a file under src/cpp from there: {bad}"

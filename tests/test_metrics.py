@@ -1,8 +1,8 @@
 """DSC and NSD against DeepMind's surface-distance, the challenge's reference."""
+
 import numpy as np
 import pytest
 import scipy.ndimage as ndi
-
 from medsam_fast import metrics
 
 
@@ -35,7 +35,9 @@ def test_nsd_equals_surface_distance_on_random_shapes(rng, surface_distance):
         assert ours == pytest.approx(expected, abs=1e-6)
 
 
-def test_nsd_with_a_large_tolerance_uses_the_distance_transform_and_still_agrees(rng, surface_distance):
+def test_nsd_with_a_large_tolerance_uses_the_distance_transform_and_still_agrees(
+    rng, surface_distance
+):
     # 40 mm at 0.5 mm spacing spans far more grid offsets than the neighbour search takes.
     for _ in range(5):
         gt, seg = blob(rng, (30, 40, 35), sigma=3), blob(rng, (30, 40, 35), sigma=3)
@@ -76,7 +78,8 @@ def test_single_voxel_and_empty_masks(surface_distance):
     gt[4, 4, 4] = 1
     seg[4, 4, 5] = 1
     assert metrics.nsd(gt, seg, (1, 1, 1)).per_label[1] == pytest.approx(
-        reference_nsd(surface_distance, gt, seg, (1, 1, 1)), abs=1e-6)
+        reference_nsd(surface_distance, gt, seg, (1, 1, 1)), abs=1e-6
+    )
     assert metrics.nsd(gt, np.zeros_like(gt), (1, 1, 1)).per_label[1] == 0.0
     assert np.isnan(metrics.nsd(gt, seg, (1, 1, 1), labels=[2]).per_label[2])
 
@@ -140,6 +143,8 @@ def test_bad_inputs_raise_clear_errors():
 def test_big_endian_labels_score_like_native_ones(rng):
     gt = rng.integers(0, 3, (6, 7, 8)).astype(np.int16)
     seg = rng.integers(0, 3, (6, 7, 8)).astype(np.int16)
-    assert metrics.nsd(gt.astype(">i2"), seg.astype(">i2"), (1, 1, 1)).per_label == \
-        metrics.nsd(gt, seg, (1, 1, 1)).per_label
+    assert (
+        metrics.nsd(gt.astype(">i2"), seg.astype(">i2"), (1, 1, 1)).per_label
+        == metrics.nsd(gt, seg, (1, 1, 1)).per_label
+    )
     assert metrics.dsc(gt.astype(">i2"), seg).per_label == metrics.dsc(gt, seg).per_label

@@ -1,9 +1,8 @@
 """The ONNX models run by the C++ core against the torch model they were converted from."""
+
 import numpy as np
 import pytest
 import torch
-
-from medsam_fast import _core
 from reference_pipeline import box_to_256, dice, encoder_input
 
 SLICES = (60, 80, 100)
@@ -29,7 +28,7 @@ def test_batched_encoding_equals_one_at_a_time(segmenter, real_inputs):
     batch = np.ascontiguousarray(np.concatenate([t.numpy() for t, _ in real_inputs[:2]]))
     together = segmenter.model.encode(batch)
     for i in range(2):
-        alone = segmenter.model.encode(np.ascontiguousarray(batch[i:i + 1]))
+        alone = segmenter.model.encode(np.ascontiguousarray(batch[i : i + 1]))
         assert np.abs(together[i] - alone[0]).max() < 1e-5
 
 
@@ -37,7 +36,9 @@ def test_onnx_decoder_logits_match_torch(segmenter, torch_model, real_inputs):
     tensor, _ = real_inputs[1]
     with torch.no_grad():
         embedding = torch_model.image_encoder(tensor)
-    boxes = np.array([[60, 70, 120, 140], [10, 10, 250, 250], [100, 90, 110, 130]], dtype=np.float32)
+    boxes = np.array(
+        [[60, 70, 120, 140], [10, 10, 250, 250], [100, 90, 110, 130]], dtype=np.float32
+    )
     ours = segmenter.model.decode(embedding.numpy(), boxes)
     with torch.no_grad():
         expected = torch_model.decode(embedding, torch.from_numpy(boxes)).numpy()

@@ -1,7 +1,7 @@
 """Encoder input, boxes and propagation prompts against the reference pipeline."""
+
 import numpy as np
 import pytest
-
 from medsam_fast import _core
 from reference_pipeline import box_from_previous_mask, box_to_256, encoder_input
 
@@ -35,8 +35,15 @@ def test_constant_image_normalises_to_zero():
     assert not x.any()
 
 
-@pytest.mark.parametrize("box,h,w", [((10, 20, 100, 200), 217, 181), ((0, 0, 2999, 1999), 2000, 3000),
-                                     ((3, 4, 40, 45), 50, 60), ((1, 1, 4, 4), 5, 300)])
+@pytest.mark.parametrize(
+    "box,h,w",
+    [
+        ((10, 20, 100, 200), 217, 181),
+        ((0, 0, 2999, 1999), 2000, 3000),
+        ((3, 4, 40, 45), 50, 60),
+        ((1, 1, 4, 4), 5, 300),
+    ],
+)
 def test_box_to_frame_truncates_like_reference(box, h, w):
     assert _core.box_to_frame(*box, h, w) == tuple(box_to_256(box, h, w))
 
@@ -48,7 +55,7 @@ def test_propagation_box_matches_reference(label, margin, rng):
         h, w = rng.integers(20, 600, size=2)
         mask = np.zeros((h, w), dtype=np.uint8)
         y0, x0 = rng.integers(0, h), rng.integers(0, w)
-        mask[y0:y0 + rng.integers(1, 40), x0:x0 + rng.integers(1, 40)] = 1
+        mask[y0 : y0 + rng.integers(1, 40), x0 : x0 + rng.integers(1, 40)] = 1
         ours = _core.propagation_box(mask, label, margin)
         expected = box_from_previous_mask(mask * np.uint8(label), margin)
         if expected is None:

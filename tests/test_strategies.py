@@ -1,7 +1,7 @@
 """Routing by modality, the 3D strategies in the C++ core, and user strategy tables."""
+
 import numpy as np
 import pytest
-
 from medsam_fast import Segmenter, _core
 from medsam_fast.cli import main
 from medsam_fast.segmentation import routing
@@ -13,10 +13,16 @@ def seed_segmenter():
     return Segmenter(strategy="seed", threads=2)
 
 
-@pytest.mark.parametrize("name,mode,margin", [
-    ("3DBox_CT_liver.npz", "propagate", 7), ("3DBox_MR_brain.npz", "propagate", 7),
-    ("3DBox_PET_lesion.npz", "three_view", 3), ("3DBox_US_heart.npz", "box_every_slice", 3),
-    ("3DBox_Microscopy_cells.npz", "box_every_slice", 3)])
+@pytest.mark.parametrize(
+    "name,mode,margin",
+    [
+        ("3DBox_CT_liver.npz", "propagate", 7),
+        ("3DBox_MR_brain.npz", "propagate", 7),
+        ("3DBox_PET_lesion.npz", "three_view", 3),
+        ("3DBox_US_heart.npz", "box_every_slice", 3),
+        ("3DBox_Microscopy_cells.npz", "box_every_slice", 3),
+    ],
+)
 def test_seed_table_routes_by_file_name(name, mode, margin):
     from medsam_fast.io.cases import modality_from_name
 
@@ -29,13 +35,17 @@ def test_seed_table_routes_by_file_name(name, mode, margin):
 
 def test_baseline_propagates_every_modality_with_3_px():
     for modality in ("CT", "PET", "US", None):
-        assert routing.BASELINE.for_modality(modality) == routing.Route("litemedsam", "propagate", 3)
+        assert routing.BASELINE.for_modality(modality) == routing.Route(
+            "litemedsam", "propagate", 3
+        )
 
 
 def test_a_toml_table_overrides_and_inherits_its_default(tmp_path):
     path = tmp_path / "mine.toml"
-    path.write_text('[default]\nmode_3d = "box_every_slice"\nmargin = 5\n\n'
-                    '[modality.PET]\nmode_3d = "propagate"\n\n[modality.Microscope]\nmargin = 9\n')
+    path.write_text(
+        '[default]\nmode_3d = "box_every_slice"\nmargin = 5\n\n'
+        '[modality.PET]\nmode_3d = "propagate"\n\n[modality.Microscope]\nmargin = 9\n'
+    )
     table = routing.load_table(str(path))
     assert table.for_modality("pet") == routing.Route("litemedsam", "propagate", 5)
     assert table.for_modality("pet").fallback is None
@@ -43,10 +53,15 @@ def test_a_toml_table_overrides_and_inherits_its_default(tmp_path):
     assert table.for_modality("CT") == routing.Route("litemedsam", "box_every_slice", 5)
 
 
-@pytest.mark.parametrize("text,problem", [('[default]\nmode = "x"\n', "unknown key"),
-                                          ('[default]\nmode_3d = "sideways"\n', "unknown 3D strategy"),
-                                          ('[modalities.CT]\nmargin = 2\n', "unknown section"),
-                                          ('[default\n', "not valid TOML")])
+@pytest.mark.parametrize(
+    "text,problem",
+    [
+        ('[default]\nmode = "x"\n', "unknown key"),
+        ('[default]\nmode_3d = "sideways"\n', "unknown 3D strategy"),
+        ("[modalities.CT]\nmargin = 2\n", "unknown section"),
+        ("[default\n", "not valid TOML"),
+    ],
+)
 def test_bad_strategy_tables_are_refused_with_the_reason(tmp_path, text, problem):
     path = tmp_path / "bad.toml"
     path.write_text(text)
@@ -79,7 +94,9 @@ def small_case(colin):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("axis", [0, 1, 2])
-def test_box_every_slice_along_an_axis_equals_2d_segmentation_of_each_slice(seed_segmenter, small_case, axis):
+def test_box_every_slice_along_an_axis_equals_2d_segmentation_of_each_slice(
+    seed_segmenter, small_case, axis
+):
     vol, boxes = small_case
     out = np.zeros(vol.shape, np.uint8)
     stats = seed_segmenter.model.segment_slices(vol, boxes, out, axis)
@@ -132,12 +149,17 @@ def itk_brain():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name,strategy,floor", [
-    # floors a little under the DSC seen when this test was written (0.838, 0.845)
-    ("3DBox_CT_itk-brain.npz", "propagate", 0.80),
-    ("3DBox_US_itk-brain.npz", "box_every_slice", 0.80)])
-def test_second_subject_routed_by_name_segments_the_brain(seed_segmenter, itk_brain, tmp_path,
-                                                          name, strategy, floor):
+@pytest.mark.parametrize(
+    "name,strategy,floor",
+    [
+        # floors a little under the DSC seen when this test was written (0.838, 0.845)
+        ("3DBox_CT_itk-brain.npz", "propagate", 0.80),
+        ("3DBox_US_itk-brain.npz", "box_every_slice", 0.80),
+    ],
+)
+def test_second_subject_routed_by_name_segments_the_brain(
+    seed_segmenter, itk_brain, tmp_path, name, strategy, floor
+):
     """ITK's T1 with its skull-strip mask, nine middle coronal slices, saved under a
     challenge name: the seed table picks the strategy from the name alone."""
     case = itk_brain.case_3d()

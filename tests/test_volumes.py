@@ -1,15 +1,15 @@
 """NIfTI in, NIfTI out: boxes from files, the source geometry kept, bad files reported."""
+
 import json
 
 import nibabel as nib
 import numpy as np
 import pytest
-
 from medsam_fast import Segmenter, intensity
-from medsam_fast.io.cases import CaseError
 from medsam_fast.cli import main
-from realdata.colin27 import ATLAS_FILE, T1_FILE
+from medsam_fast.io.cases import CaseError
 from medsam_fast.io.volumes import load_boxes, load_volume
+from realdata.colin27 import ATLAS_FILE, T1_FILE
 from reference_pipeline import per_label_dice
 
 LABELS = (75, 76)  # left and right pallidum
@@ -24,8 +24,8 @@ def nifti_case(tmp_path_factory):
     atlas = np.asanyarray(nib.load(str(ATLAS_FILE)).dataobj)
     ks = np.nonzero(np.isin(atlas, LABELS).any(axis=(0, 1)))[0]
     k0, k1 = int(ks.min()), int(ks.max())
-    raw = np.asanyarray(t1.dataobj)[:, :, k0:k1 + 1].astype(">i2") * 4
-    labels = atlas[:, :, k0:k1 + 1]
+    raw = np.asanyarray(t1.dataobj)[:, :, k0 : k1 + 1].astype(">i2") * 4
+    labels = atlas[:, :, k0 : k1 + 1]
     affine = t1.affine.copy()
     affine[:3, :3] = affine[:3, :3] @ np.diag([1.0, 1.0, 2.5])
     affine[0, 1] = 0.1  # oblique, so a lost affine shows
@@ -34,7 +34,9 @@ def nifti_case(tmp_path_factory):
     boxes = []
     for label in LABELS:
         i, j, k = np.nonzero(labels == label)
-        boxes.append([int(i.min()), int(j.min()), int(k.min()), int(i.max()), int(j.max()), int(k.max())])
+        boxes.append(
+            [int(i.min()), int(j.min()), int(k.min()), int(i.max()), int(j.max()), int(k.max())]
+        )
     (folder / "boxes.json").write_text(json.dumps({"boxes": boxes}))
     return folder, path, labels
 
@@ -43,8 +45,21 @@ def nifti_case(tmp_path_factory):
 def test_nifti_segments_from_the_cli_and_overlays_the_input(nifti_case):
     folder, path, labels = nifti_case
     out = folder / "labels.nii.gz"
-    code = main(["segment-volume", str(path), "--boxes", str(folder / "boxes.json"), "-o", str(out),
-                 "--modality", "MR", "--threads", "2", "--quiet"])
+    code = main(
+        [
+            "segment-volume",
+            str(path),
+            "--boxes",
+            str(folder / "boxes.json"),
+            "-o",
+            str(out),
+            "--modality",
+            "MR",
+            "--threads",
+            "2",
+            "--quiet",
+        ]
+    )
     assert code == 0
     source, result = nib.load(str(path)), nib.load(str(out))
     np.testing.assert_allclose(result.affine, source.affine)
@@ -57,8 +72,9 @@ def test_nifti_segments_from_the_cli_and_overlays_the_input(nifti_case):
     volume = load_volume(path)
     assert volume.spacing == pytest.approx(tuple(float(z) for z in source.header.get_zooms()[::-1]))
     assert volume.spacing[0] == pytest.approx(2.5)
-    direct = Segmenter(threads=2).segment_3d(intensity.prepare(volume.array, "MR"),
-                                             load_boxes(folder / "boxes.json"), modality="MR")
+    direct = Segmenter(threads=2).segment_3d(
+        intensity.prepare(volume.array, "MR"), load_boxes(folder / "boxes.json"), modality="MR"
+    )
     np.testing.assert_array_equal(segs, direct.transpose(2, 1, 0))
     assert np.mean(per_label_dice(gts, segs, 2)) > 0.2
 
@@ -91,7 +107,9 @@ def test_a_box_outside_the_volume_is_a_clear_cli_error(nifti_case, tmp_path, cap
     folder, path, _ = nifti_case
     boxes = tmp_path / "far.json"
     boxes.write_text("[[500, 500, 0, 510, 510, 3]]")
-    code = main(["segment-volume", str(path), "--boxes", str(boxes), "-o", str(tmp_path / "o.nii.gz")])
+    code = main(
+        ["segment-volume", str(path), "--boxes", str(boxes), "-o", str(tmp_path / "o.nii.gz")]
+    )
     assert code == 1
     assert "outside the image" in capsys.readouterr().err
     assert not (tmp_path / "o.nii.gz").exists()

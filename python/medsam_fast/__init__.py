@@ -9,11 +9,23 @@ atomic writes), ``image`` (intensity preparation), ``evaluation`` (metrics, scor
 folder), ``runners`` (segmenting a folder), ``cli`` (the ``medsam-fast`` command),
 ``convert`` (checkpoints to ONNX), ``demo`` (the demo cases' data).
 """
+
 from ._version import __version__
 from .evaluation import metrics
 from .image import intensity
 from .io.cases import Case, CaseError, check_case, load_case
 from .segmentation import MemoryLimitError, Predictor, Segmenter, segment
 
-__all__ = ["Case", "CaseError", "MemoryLimitError", "Predictor", "Segmenter", "__version__",
-           "check_case", "intensity", "load_case", "metrics", "segment"]
+__all__ = [
+    "Case",
+    "CaseError",
+    "MemoryLimitError",
+    "Predictor",
+    "Segmenter",
+    "__version__",
+    "check_case",
+    "intensity",
+    "load_case",
+    "metrics",
+    "segment",
+]

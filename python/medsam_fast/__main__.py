@@ -1,4 +1,5 @@
 """``python -m medsam_fast``: the ``medsam-fast`` command."""
+
 import sys
 
 from .cli import main

@@ -1,4 +1,5 @@
 """Box prompts derived from label masks, as the challenge derives them."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -5,13 +5,13 @@ build the bundled demo; needs ``nibabel`` (test extra) and ``apt-get install mri
 Arrays are axial stacks (D,H,W) = (z, y, x), with anterior at the top of each slice.
 Boxes are the tight bounding boxes of the atlas labels, as the challenge derives them.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-
 from medsam_fast import intensity
 
 from .boxes import mask_box
@@ -20,8 +20,16 @@ TEMPLATES = Path("/usr/share/mricron/templates")
 T1_FILE = TEMPLATES / "ch2.nii.gz"
 ATLAS_FILE = TEMPLATES / "aal.nii.gz"
 
-DEEP_GREY = {71: "Caudate_L", 72: "Caudate_R", 73: "Putamen_L", 74: "Putamen_R",
-             75: "Pallidum_L", 76: "Pallidum_R", 77: "Thalamus_L", 78: "Thalamus_R"}
+DEEP_GREY = {
+    71: "Caudate_L",
+    72: "Caudate_R",
+    73: "Putamen_L",
+    74: "Putamen_R",
+    75: "Pallidum_L",
+    76: "Pallidum_R",
+    77: "Thalamus_L",
+    78: "Thalamus_R",
+}
 
 
 def _axial(path: Path) -> np.ndarray:
@@ -48,15 +56,19 @@ def case_3d(labels=(77, 78), pad_slices: int = 0) -> dict:
     present = np.isin(atlas, labels)
     zs = np.nonzero(present.any(axis=(1, 2)))[0]
     z0, z1 = max(0, zs.min() - pad_slices), min(atlas.shape[0] - 1, zs.max() + pad_slices)
-    imgs = np.ascontiguousarray(t1[z0:z1 + 1])
-    crop = atlas[z0:z1 + 1]
+    imgs = np.ascontiguousarray(t1[z0 : z1 + 1])
+    crop = atlas[z0 : z1 + 1]
     gts = np.zeros(crop.shape, dtype=np.uint8)
     boxes = []
     for i, label in enumerate(labels, start=1):
         gts[crop == label] = i
         boxes.append(mask_box(crop == label))
-    return {"imgs": imgs, "boxes": np.array(boxes, dtype=np.int64),
-            "spacing": np.array([1.0, 1.0, 1.0]), "gts": gts}
+    return {
+        "imgs": imgs,
+        "boxes": np.array(boxes, dtype=np.int64),
+        "spacing": np.array([1.0, 1.0, 1.0]),
+        "gts": gts,
+    }
 
 
 def case_2d(z: int = 80, labels=tuple(DEEP_GREY)) -> dict:

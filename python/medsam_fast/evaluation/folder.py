@@ -1,4 +1,5 @@
 """Scoring a folder of segmentations against ground truths, as the challenge scores them."""
+
 from __future__ import annotations
 
 import csv
@@ -37,8 +38,11 @@ def _read_times(segs_dir: Path) -> dict[str, float]:
     if not path.exists():
         return {}
     with open(path, newline="") as f:
-        return {row["case"]: float(row["time"]) for row in csv.DictReader(f)
-                if row.get("case") and row.get("time")}
+        return {
+            row["case"]: float(row["time"])
+            for row in csv.DictReader(f)
+            if row.get("case") and row.get("time")
+        }
 
 
 def _load(path: Path, key: str):
@@ -48,8 +52,9 @@ def _load(path: Path, key: str):
     return array, spacing
 
 
-def score_case(gt_path: Path, seg_path: Path, tolerance: float, threads: int,
-               spacing_order: str) -> tuple[float, float]:
+def score_case(
+    gt_path: Path, seg_path: Path, tolerance: float, threads: int, spacing_order: str
+) -> tuple[float, float]:
     gts, spacing = _load(gt_path, "gts")
     segs, _ = _load(seg_path, "segs")
     if gts.shape != segs.shape:
@@ -57,12 +62,14 @@ def score_case(gt_path: Path, seg_path: Path, tolerance: float, threads: int,
     is_3d = gt_path.name.startswith("3D") or gts.ndim == 3
     if is_3d and spacing is None:
         raise ValueError("3D ground truth without 'spacing'")
-    return metrics.case_scores(gts, segs, spacing if is_3d else None, tolerance, threads,
-                               spacing_order)
+    return metrics.case_scores(
+        gts, segs, spacing if is_3d else None, tolerance, threads, spacing_order
+    )
 
 
-def evaluate_folder(segs_dir, gts_dir, tolerance=2.0, threads=0,
-                    spacing_order="array") -> list[CaseScore]:
+def evaluate_folder(
+    segs_dir, gts_dir, tolerance=2.0, threads=0, spacing_order="array"
+) -> list[CaseScore]:
     """Scores every ground truth in ``gts_dir`` against the same-named prediction in
     ``segs_dir``; a case that cannot be scored is logged (ERROR) and counts 0."""
     segs_dir, gts_dir = Path(segs_dir), Path(gts_dir)
@@ -101,13 +108,16 @@ def summarise(scores: list[CaseScore]) -> list[dict]:
     for modality in sorted(groups) + (["all"] if len(groups) > 1 else []):
         group = scores if modality == "all" else groups[modality]
         times = [s.time for s in group if s.time is not None]
-        rows.append({
-            "modality": modality, "cases": len(group),
-            "failures": sum(s.status != "ok" for s in group),
-            "dsc": float(np.nanmean([s.dsc for s in group])) if group else float("nan"),
-            "nsd": float(np.nanmean([s.nsd for s in group])) if group else float("nan"),
-            "time": float(np.mean(times)) if times else None,
-        })
+        rows.append(
+            {
+                "modality": modality,
+                "cases": len(group),
+                "failures": sum(s.status != "ok" for s in group),
+                "dsc": float(np.nanmean([s.dsc for s in group])) if group else float("nan"),
+                "nsd": float(np.nanmean([s.nsd for s in group])) if group else float("nan"),
+                "time": float(np.mean(times)) if times else None,
+            }
+        )
     return rows
 
 
@@ -116,18 +126,39 @@ def write_reports(scores: list[CaseScore], out_csv) -> tuple[Path, str]:
     and the summary as a printable table."""
     out_csv = Path(out_csv)
     out_csv.parent.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(out_csv, csv_text(
-        ["case", "modality", "dsc", "nsd", "time", "status"],
-        [[s.case, s.modality, _fmt(s.dsc), _fmt(s.nsd), _fmt(s.time), s.status] for s in scores]))
+    write_text_atomic(
+        out_csv,
+        csv_text(
+            ["case", "modality", "dsc", "nsd", "time", "status"],
+            [
+                [s.case, s.modality, _fmt(s.dsc), _fmt(s.nsd), _fmt(s.time), s.status]
+                for s in scores
+            ],
+        ),
+    )
     summary = summarise(scores)
     summary_path = out_csv.with_name(out_csv.stem + "_summary.csv")
     columns = ["modality", "cases", "failures", "dsc", "nsd", "time"]
-    write_text_atomic(summary_path, csv_text(columns, [[_fmt(r[c]) if c in ("dsc", "nsd", "time")
-                                                    else r[c] for c in columns] for r in summary]))
+    write_text_atomic(
+        summary_path,
+        csv_text(
+            columns,
+            [
+                [_fmt(r[c]) if c in ("dsc", "nsd", "time") else r[c] for c in columns]
+                for r in summary
+            ],
+        ),
+    )
     widths = [12, 6, 9, 8, 8, 9]
     lines = ["".join(c.ljust(w) for c, w in zip(columns, widths))]
     for r in summary:
-        cells = [r["modality"], str(r["cases"]), str(r["failures"]), _fmt(r["dsc"]),
-                 _fmt(r["nsd"]), _fmt(r["time"]) or "-"]
+        cells = [
+            r["modality"],
+            str(r["cases"]),
+            str(r["failures"]),
+            _fmt(r["dsc"]),
+            _fmt(r["nsd"]),
+            _fmt(r["time"]) or "-",
+        ]
         lines.append("".join(c.ljust(w) for c, w in zip(cells, widths)))
     return summary_path, "\n".join(lines)

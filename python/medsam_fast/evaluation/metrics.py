@@ -11,6 +11,7 @@ Spacing is applied positionally to the array axes, as the challenge applies the 
 (z, y, x) array.  A 2D array is scored as the challenge does: as an (H, W, 1) volume with
 spacing (1, 1, 1), tolerance in pixels.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -38,8 +39,9 @@ class LabelScores:
 def _lookup_tables():
     spec = importlib.util.find_spec("surface_distance")
     if spec is None or not spec.submodule_search_locations:
-        raise ImportError("NSD uses surface-distance's surfel table: "
-                          "pip install 'medsam-fast[metrics]'")
+        raise ImportError(
+            "NSD uses surface-distance's surfel table: pip install 'medsam-fast[metrics]'"
+        )
     path = Path(spec.submodule_search_locations[0]) / "lookup_tables.py"
     # Only the table module: the package's own metrics import scipy and break on NumPy 2.
     module_spec = importlib.util.spec_from_file_location("_surface_distance_tables", path)
@@ -51,8 +53,9 @@ def _lookup_tables():
 def surface_area_table(spacing) -> np.ndarray:
     """Area of each of the 256 2x2x2 neighbour codes at this spacing (surface-distance's)."""
     spacing = [float(s) for s in spacing]
-    return np.asarray(_lookup_tables().create_table_neighbour_code_to_surface_area(spacing),
-                      dtype=np.float64)
+    return np.asarray(
+        _lookup_tables().create_table_neighbour_code_to_surface_area(spacing), dtype=np.float64
+    )
 
 
 def _as_volumes(gt, seg, spacing, spacing_order):
@@ -98,8 +101,10 @@ def _labels(gt, labels):
     if labels is None:
         top = int(gt.max()) if gt.size else 0
         if top > MAX_LABEL_ID:
-            raise ValueError(f"gt holds label {top}; label ids above {MAX_LABEL_ID} are not "
-                             "supported (pass labels= to score chosen ids)")
+            raise ValueError(
+                f"gt holds label {top}; label ids above {MAX_LABEL_ID} are not "
+                "supported (pass labels= to score chosen ids)"
+            )
         return list(range(1, top + 1))
     return [int(l) for l in labels]
 
@@ -110,14 +115,24 @@ def _evaluate(gt, seg, spacing, tolerance, labels, threads, spacing_order, with_
     if not labels:
         return labels, {"gt": [], "seg": [], "both": [], "nsd": []}
     table = surface_area_table(spacing) if with_nsd else np.zeros(256)
-    return labels, _core.evaluate_labels(gt, seg, labels, spacing, table.tolist(), float(tolerance),
-                                         int(threads) or _default_threads(), with_nsd)
+    return labels, _core.evaluate_labels(
+        gt,
+        seg,
+        labels,
+        spacing,
+        table.tolist(),
+        float(tolerance),
+        int(threads) or _default_threads(),
+        with_nsd,
+    )
 
 
 def _default_threads() -> int:
     import os
 
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    )
 
 
 def _dice(g, s, b) -> float:
@@ -125,8 +140,12 @@ def _dice(g, s, b) -> float:
 
 
 def _dsc_scores(labels, counts) -> LabelScores:
-    return LabelScores({l: _dice(g, s, b) for l, g, s, b
-                        in zip(labels, counts["gt"], counts["seg"], counts["both"])})
+    return LabelScores(
+        {
+            l: _dice(g, s, b)
+            for l, g, s, b in zip(labels, counts["gt"], counts["seg"], counts["both"])
+        }
+    )
 
 
 def _nsd_scores(labels, counts) -> LabelScores:
@@ -138,15 +157,24 @@ def dsc(gt, seg, labels=None) -> LabelScores:
     return _dsc_scores(*_evaluate(gt, seg, None, 0.0, labels, 1, "array", False))
 
 
-def nsd(gt, seg, spacing=None, tolerance: float = 2.0, labels=None, threads: int = 0,
-        spacing_order: str = "array") -> LabelScores:
+def nsd(
+    gt,
+    seg,
+    spacing=None,
+    tolerance: float = 2.0,
+    labels=None,
+    threads: int = 0,
+    spacing_order: str = "array",
+) -> LabelScores:
     """NSD (surface Dice at ``tolerance`` mm) per label, and their mean ignoring NaN."""
-    return _nsd_scores(*_evaluate(gt, seg, spacing, tolerance, labels, threads, spacing_order,
-                                  True))
+    return _nsd_scores(
+        *_evaluate(gt, seg, spacing, tolerance, labels, threads, spacing_order, True)
+    )
 
 
-def case_scores(gt, seg, spacing=None, tolerance: float = 2.0, threads: int = 0,
-                spacing_order: str = "array") -> tuple[float, float]:
+def case_scores(
+    gt, seg, spacing=None, tolerance: float = 2.0, threads: int = 0, spacing_order: str = "array"
+) -> tuple[float, float]:
     """The challenge's case values: mean DSC, and mean NSD only where the DSC > 0.2 (else 0)."""
     # One pass gives both: the NSD pass counts the voxels the DSC needs.
     labels, r = _evaluate(gt, seg, spacing, tolerance, None, threads, spacing_order, True)

@@ -5,6 +5,7 @@ MR, PET and others: clip to the 0.5-99.5 percentiles of the non-zero voxels, and
 zero voxels at 0.  Both then rescale the clipped range to 0-255 and truncate to uint8,
 as the organisers' preprocessing did.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -32,8 +33,9 @@ def _ready(volume) -> np.ndarray:
     return np.ascontiguousarray(volume)
 
 
-def prepare_ct(volume, level: float | None = None, width: float | None = None,
-               window: str = "soft_tissue") -> np.ndarray:
+def prepare_ct(
+    volume, level: float | None = None, width: float | None = None, window: str = "soft_tissue"
+) -> np.ndarray:
     """Window a CT volume (HU) to uint8: ``window`` names a preset, level/width override it."""
     if window not in CT_WINDOWS:
         raise ValueError(f"unknown CT window {window!r}; presets: {sorted(CT_WINDOWS)}")

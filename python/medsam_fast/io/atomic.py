@@ -1,4 +1,5 @@
 """Writing files so that a reader never sees half of one: write beside, then rename."""
+
 from __future__ import annotations
 
 import contextlib

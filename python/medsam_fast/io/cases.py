@@ -4,6 +4,7 @@ Input npz: ``imgs`` (H,W,3) or (H,W) uint8 with ``boxes`` (N,4) ``[x0,y0,x1,y1]`
 2D; ``imgs`` (D,H,W) uint8 with ``boxes`` (N,6) ``[x0,y0,z0,x1,y1,z1]`` for 3D; bounds
 inclusive.  Output npz: the same file name with one key, ``segs``.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,9 +26,9 @@ class CaseError(ValueError):
 
 @dataclass
 class Case:
-    name: str           # file name (or "<array>")
-    imgs: np.ndarray    # uint8, C-contiguous
-    boxes: np.ndarray   # float64 (N,4) or (N,6), C-contiguous
+    name: str  # file name (or "<array>")
+    imgs: np.ndarray  # uint8, C-contiguous
+    boxes: np.ndarray  # float64 (N,4) or (N,6), C-contiguous
     spacing: np.ndarray | None = None
 
     @property
@@ -80,7 +81,9 @@ def check_case(imgs, boxes, name: str = "<array>", spacing=None) -> Case:
     if kind == "3D" and imgs.ndim != 3:
         raise CaseError(name, f"a 3D case needs imgs of shape (D, H, W), got {imgs.shape}")
     if kind == "2D" and not (imgs.ndim == 2 or (imgs.ndim == 3 and imgs.shape[2] == 3)):
-        raise CaseError(name, f"a 2D case needs imgs of shape (H, W, 3) or (H, W), got {imgs.shape}")
+        raise CaseError(
+            name, f"a 2D case needs imgs of shape (H, W, 3) or (H, W), got {imgs.shape}"
+        )
     if 0 in imgs.shape:
         raise CaseError(name, f"imgs is empty, shape {imgs.shape}")
     boxes = np.ascontiguousarray(boxes, dtype=np.float64)
@@ -89,17 +92,27 @@ def check_case(imgs, boxes, name: str = "<array>", spacing=None) -> Case:
     lo, hi = (boxes[:, :2], boxes[:, 2:]) if width == 4 else (boxes[:, :3], boxes[:, 3:])
     inverted = np.nonzero(np.any(hi < lo, axis=1))[0]
     if inverted.size:
-        raise CaseError(name, f"box {inverted[0] + 1} is inverted (a max below its min): "
-                              f"{boxes[inverted[0]].tolist()}")
-    extent = np.array(imgs.shape[1::-1] if kind == "2D" else
-                      (imgs.shape[2], imgs.shape[1], imgs.shape[0]), dtype=np.float64)
+        raise CaseError(
+            name,
+            f"box {inverted[0] + 1} is inverted (a max below its min): "
+            f"{boxes[inverted[0]].tolist()}",
+        )
+    extent = np.array(
+        imgs.shape[1::-1] if kind == "2D" else (imgs.shape[2], imgs.shape[1], imgs.shape[0]),
+        dtype=np.float64,
+    )
     outside = np.nonzero(np.any(hi < 0, axis=1) | np.any(lo > extent - 1, axis=1))[0]
     if outside.size:
-        raise CaseError(name, f"box {outside[0] + 1} lies outside the image "
-                              f"{boxes[outside[0]].tolist()}")
+        raise CaseError(
+            name, f"box {outside[0] + 1} lies outside the image {boxes[outside[0]].tolist()}"
+        )
     label_dtype(len(boxes))
-    return Case(name, np.ascontiguousarray(imgs), boxes,
-                None if spacing is None else np.asarray(spacing, dtype=np.float64))
+    return Case(
+        name,
+        np.ascontiguousarray(imgs),
+        boxes,
+        None if spacing is None else np.asarray(spacing, dtype=np.float64),
+    )
 
 
 ZIP_MAGIC = b"PK\x03\x04"

@@ -8,6 +8,7 @@ box's x is the column, y the row, z the slice.  Results are written as NIfTI in 
 source's own axis order with its affine (computed from the DICOM geometry for a series),
 so viewers overlay them on the image.
 """
+
 from __future__ import annotations
 
 import csv
@@ -25,10 +26,10 @@ NIFTI_SUFFIXES = (".nii", ".nii.gz")
 
 @dataclass
 class Volume:
-    array: np.ndarray        # (D, H, W), the file's dtype
-    spacing: tuple           # (dz, dy, dx) in mm, in the array's axis order
-    affine: np.ndarray       # 4x4 voxel (i, j, k) -> world
-    header: object           # the source header, reused when writing results
+    array: np.ndarray  # (D, H, W), the file's dtype
+    spacing: tuple  # (dz, dy, dx) in mm, in the array's axis order
+    affine: np.ndarray  # 4x4 voxel (i, j, k) -> world
+    header: object  # the source header, reused when writing results
     source: Path
 
 
@@ -36,7 +37,9 @@ def _nibabel(path):
     try:
         import nibabel
     except ImportError:
-        raise CaseError(Path(path).name, "reading NIfTI needs nibabel: pip install 'medsam-fast[nifti]'") from None
+        raise CaseError(
+            Path(path).name, "reading NIfTI needs nibabel: pip install 'medsam-fast[nifti]'"
+        ) from None
     return nibabel
 
 
@@ -67,8 +70,13 @@ def load_volume(path) -> Volume:
     if data.dtype.kind == "f" and not np.all(np.isfinite(data)):
         raise CaseError(path.name, "voxels contain NaN or infinite values")
     zooms = [float(z) for z in image.header.get_zooms()[:3]]
-    return Volume(np.ascontiguousarray(data.transpose(2, 1, 0)), tuple(zooms[::-1]),
-                  np.asarray(image.affine), image.header, path)
+    return Volume(
+        np.ascontiguousarray(data.transpose(2, 1, 0)),
+        tuple(zooms[::-1]),
+        np.asarray(image.affine),
+        image.header,
+        path,
+    )
 
 
 def load_dicom_series(folder) -> Volume:
@@ -77,7 +85,9 @@ def load_dicom_series(folder) -> Volume:
     try:
         import pydicom
     except ImportError:
-        raise CaseError(folder.name, "reading DICOM needs pydicom: pip install 'medsam-fast[dicom]'") from None
+        raise CaseError(
+            folder.name, "reading DICOM needs pydicom: pip install 'medsam-fast[dicom]'"
+        ) from None
     slices = []
     for file in sorted(p for p in folder.iterdir() if p.is_file()):
         try:
@@ -90,7 +100,9 @@ def load_dicom_series(folder) -> Volume:
         raise CaseError(folder.name, "no DICOM image files in this folder")
     series = {str(getattr(ds, "SeriesInstanceUID", "")) for ds in slices}
     if len(series) > 1:
-        raise CaseError(folder.name, f"holds {len(series)} DICOM series; give one series per folder")
+        raise CaseError(
+            folder.name, f"holds {len(series)} DICOM series; give one series per folder"
+        )
     try:
         orientation = np.array(slices[0].ImageOrientationPatient, dtype=np.float64)
         row_dir, col_dir = orientation[:3], orientation[3:]
@@ -99,20 +111,35 @@ def load_dicom_series(folder) -> Volume:
         positions = np.array([ds.ImagePositionPatient for ds in slices], dtype=np.float64)
         dy, dx = (float(v) for v in slices[0].PixelSpacing)
         shape = (int(slices[0].Rows), int(slices[0].Columns))
-        if any((int(ds.Rows), int(ds.Columns)) != shape or
-               not np.allclose(np.array(ds.ImageOrientationPatient, float), orientation, atol=1e-4)
-               for ds in slices):
+        if any(
+            (int(ds.Rows), int(ds.Columns)) != shape
+            or not np.allclose(np.array(ds.ImageOrientationPatient, float), orientation, atol=1e-4)
+            for ds in slices
+        ):
             raise CaseError(folder.name, "slices differ in size or orientation")
         steps = np.diff(positions @ normal)
-        dz = float(np.median(steps)) if len(steps) else float(getattr(slices[0], "SliceThickness", 1.0))
+        dz = (
+            float(np.median(steps))
+            if len(steps)
+            else float(getattr(slices[0], "SliceThickness", 1.0))
+        )
         if len(steps) and (dz <= 0 or np.any(np.abs(steps - dz) > 0.01 * dz + 1e-3)):
-            raise CaseError(folder.name, "slices are not evenly spaced (missing or duplicated slices?)")
-        array = np.stack([ds.pixel_array.astype(np.float64) * float(getattr(ds, "RescaleSlope", 1.0))
-                          + float(getattr(ds, "RescaleIntercept", 0.0)) for ds in slices])
+            raise CaseError(
+                folder.name, "slices are not evenly spaced (missing or duplicated slices?)"
+            )
+        array = np.stack(
+            [
+                ds.pixel_array.astype(np.float64) * float(getattr(ds, "RescaleSlope", 1.0))
+                + float(getattr(ds, "RescaleIntercept", 0.0))
+                for ds in slices
+            ]
+        )
     except CaseError:
         raise
     except (AttributeError, KeyError, ValueError, TypeError) as exc:
-        raise CaseError(folder.name, f"incomplete DICOM geometry or pixels ({type(exc).__name__}: {exc})") from None
+        raise CaseError(
+            folder.name, f"incomplete DICOM geometry or pixels ({type(exc).__name__}: {exc})"
+        ) from None
     if np.all(array == np.round(array)) and array.min() >= -32768 and array.max() <= 32767:
         array = array.astype(np.int16)
     # Voxel (column i, row j, slice k) -> patient LPS, then to the RAS that NIfTI uses.
@@ -147,8 +174,10 @@ def load_boxes(path) -> np.ndarray:
     try:
         if path.suffix.lower() == ".csv":
             with open(path, newline="") as f:
-                rows = [[float(r[k]) for k in ("x0", "y0", "z0", "x1", "y1", "z1")]
-                        for r in csv.DictReader(f)]
+                rows = [
+                    [float(r[k]) for k in ("x0", "y0", "z0", "x1", "y1", "z1")]
+                    for r in csv.DictReader(f)
+                ]
         else:
             data = json.loads(path.read_text())
             rows = data["boxes"] if isinstance(data, dict) else data
@@ -156,8 +185,13 @@ def load_boxes(path) -> np.ndarray:
     except FileNotFoundError:
         raise CaseError(path.name, "file not found") from None
     except (ValueError, KeyError, TypeError) as exc:
-        raise CaseError(path.name, f"not a box file ({type(exc).__name__}: {exc}); expected "
-                                   "[[x0, y0, z0, x1, y1, z1], ...]") from None
+        raise CaseError(
+            path.name,
+            f"not a box file ({type(exc).__name__}: {exc}); expected "
+            "[[x0, y0, z0, x1, y1, z1], ...]",
+        ) from None
     if boxes.ndim != 2 or boxes.shape[1] != 6:
-        raise CaseError(path.name, f"boxes must be (N, 6) [x0, y0, z0, x1, y1, z1], got {boxes.shape}")
+        raise CaseError(
+            path.name, f"boxes must be (N, 6) [x0, y0, z0, x1, y1, z1], got {boxes.shape}"
+        )
     return boxes

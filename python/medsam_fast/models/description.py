@@ -6,6 +6,7 @@ the prompt format and which mask output to keep, plus ``manifest.json`` (where t
 checkpoint came from).  Which combinations the C++ core runs is each family's business
 (``families``); this module knows the format alone.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,32 +21,38 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 
 @dataclass(frozen=True)
 class ModelDescription:
-    family: str             # a key of families.FAMILIES: "litemedsam" or "efficientsam"
-    encoder: str            # file names inside the folder
+    family: str  # a key of families.FAMILIES: "litemedsam" or "efficientsam"
+    encoder: str  # file names inside the folder
     decoder: str
-    input_size: int         # the encoder's square input side
-    resize: str             # "longest_side" (INTER_AREA, zero pad) or "stretch" (bilinear)
-    normalize: str          # "minmax" (per image) or "mean_std"
-    scale: str = "max"      # mean_std: divide by the image's "max" or by "255" first
+    input_size: int  # the encoder's square input side
+    resize: str  # "longest_side" (INTER_AREA, zero pad) or "stretch" (bilinear)
+    normalize: str  # "minmax" (per image) or "mean_std"
+    scale: str = "max"  # mean_std: divide by the image's "max" or by "255" first
     mean: tuple = IMAGENET_MEAN
     std: tuple = IMAGENET_STD
-    prompt: str = "box"     # "box" (x0,y0,x1,y1) or "points" (corners labelled 2 and 3)
+    prompt: str = "box"  # "box" (x0,y0,x1,y1) or "points" (corners labelled 2 and 3)
     center_point: bool = False  # points: add the box centre as a foreground point
     num_masks: int = 1
     mask_output: str | int = 0  # an index, or "best_iou" (highest predicted IoU)
     upsample: str = "bilinear"  # logits to the image: "bilinear" or "bicubic"
 
-    def check_fields(self, where: str = "model") -> "ModelDescription":
+    def check_fields(self, where: str = "model") -> ModelDescription:
         """The checks every family shares (``families.check_description`` adds the
         family's own)."""
         if self.scale not in ("max", "255"):
             raise ValueError(f"{where}: scale must be 'max' or '255', got {self.scale!r}")
         if self.upsample not in ("bilinear", "bicubic"):
-            raise ValueError(f"{where}: upsample must be 'bilinear' or 'bicubic', got {self.upsample!r}")
-        if not (self.mask_output == "best_iou" or
-                (isinstance(self.mask_output, int) and 0 <= self.mask_output < self.num_masks)):
-            raise ValueError(f"{where}: mask_output must be 'best_iou' or an index below "
-                             f"num_masks={self.num_masks}, got {self.mask_output!r}")
+            raise ValueError(
+                f"{where}: upsample must be 'bilinear' or 'bicubic', got {self.upsample!r}"
+            )
+        if not (
+            self.mask_output == "best_iou"
+            or (isinstance(self.mask_output, int) and 0 <= self.mask_output < self.num_masks)
+        ):
+            raise ValueError(
+                f"{where}: mask_output must be 'best_iou' or an index below "
+                f"num_masks={self.num_masks}, got {self.mask_output!r}"
+            )
         if len(self.mean) != 3 or len(self.std) != 3 or min(self.std) <= 0:
             raise ValueError(f"{where}: mean and std need three values, std positive")
         return self

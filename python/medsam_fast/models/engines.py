@@ -5,6 +5,7 @@ The C++ core dlopens ONNX Runtime (the ``onnxruntime`` wheel's library) or OpenV
 API (the ``openvino`` extra); we never import either Python module, so only one copy of
 an engine lives in the process.
 """
+
 from __future__ import annotations
 
 import glob
@@ -35,14 +36,19 @@ def _library_in_wheel(env: str, package: str, pattern: str, missing: str) -> Pat
         hits = sorted(glob.glob(os.path.join(location, pattern)))
         if hits:
             return Path(hits[-1])
-    raise ImportError(f"the installed {package} package ships no {pattern}; "
-                      f"set {env} to the library's path")
+    raise ImportError(
+        f"the installed {package} package ships no {pattern}; set {env} to the library's path"
+    )
 
 
 def find_library() -> Path:
     """Path of libonnxruntime.so.1.* (``MEDSAM_FAST_ORT_LIBRARY`` overrides the search)."""
-    return _library_in_wheel(ENV_LIBRARY, "onnxruntime", os.path.join("capi", "libonnxruntime.so.1*"),
-                             "the onnxruntime package is not installed: pip install onnxruntime")
+    return _library_in_wheel(
+        ENV_LIBRARY,
+        "onnxruntime",
+        os.path.join("capi", "libonnxruntime.so.1*"),
+        "the onnxruntime package is not installed: pip install onnxruntime",
+    )
 
 
 def ensure_loaded() -> str:
@@ -57,9 +63,12 @@ ENV_OPENVINO_LIBRARY = "MEDSAM_FAST_OPENVINO_LIBRARY"
 def find_openvino_library() -> Path:
     """Path of the OpenVINO C API library the ``openvino`` wheel ships
     (``MEDSAM_FAST_OPENVINO_LIBRARY`` overrides the search)."""
-    return _library_in_wheel(ENV_OPENVINO_LIBRARY, "openvino", os.path.join("libs", "libopenvino_c.so*"),
-                             "engine 'openvino' needs the openvino package: "
-                             "pip install 'medsam-fast[openvino]'")
+    return _library_in_wheel(
+        ENV_OPENVINO_LIBRARY,
+        "openvino",
+        os.path.join("libs", "libopenvino_c.so*"),
+        "engine 'openvino' needs the openvino package: pip install 'medsam-fast[openvino]'",
+    )
 
 
 def check_engine(engine: str, precision: str = "fp32") -> None:
@@ -69,8 +78,10 @@ def check_engine(engine: str, precision: str = "fp32") -> None:
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
     if engine == "onnxruntime" and precision != "fp32":
-        raise ValueError(f"precision {precision} needs engine 'openvino'; "
-                         "ONNX Runtime's CPU provider runs these models in fp32 only")
+        raise ValueError(
+            f"precision {precision} needs engine 'openvino'; "
+            "ONNX Runtime's CPU provider runs these models in fp32 only"
+        )
 
 
 def ensure_engine(engine: str, precision: str = "fp32") -> None:

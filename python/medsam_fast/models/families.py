@@ -5,6 +5,7 @@ from, and what a folder without one is), which description fields its models can
 change, how to build its core model, how to segment a 2D image with it, and whether it
 segments 3D volumes.  Adding a family means adding one object here (and its C++ model).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,8 +14,14 @@ from .. import _core
 from .description import ModelDescription
 
 LITEMEDSAM = ModelDescription(
-    family="litemedsam", encoder="litemedsam_encoder.onnx", decoder="litemedsam_decoder.onnx",
-    input_size=256, resize="longest_side", normalize="minmax", prompt="box")
+    family="litemedsam",
+    encoder="litemedsam_encoder.onnx",
+    decoder="litemedsam_decoder.onnx",
+    input_size=256,
+    resize="longest_side",
+    normalize="minmax",
+    prompt="box",
+)
 
 # EfficientSAM as the seed entry ran it: the whole image divided by its maximum,
 # stretched to 1024x1024, ImageNet mean/std; the box as two corner points (labels 2, 3)
@@ -22,27 +29,45 @@ LITEMEDSAM = ModelDescription(
 # centre, so runs repeat); three masks, the one with the highest predicted IoU kept;
 # logits upsampled bicubically as EfficientSAM's own predict_masks does.
 EFFICIENTSAM = ModelDescription(
-    family="efficientsam", encoder="efficientsam_encoder.onnx",
-    decoder="efficientsam_decoder.onnx", input_size=1024, resize="stretch",
-    normalize="mean_std", scale="max", prompt="points", center_point=True, num_masks=3,
-    mask_output="best_iou", upsample="bicubic")
+    family="efficientsam",
+    encoder="efficientsam_encoder.onnx",
+    decoder="efficientsam_decoder.onnx",
+    input_size=1024,
+    resize="stretch",
+    normalize="mean_std",
+    scale="max",
+    prompt="points",
+    center_point=True,
+    num_masks=3,
+    mask_output="best_iou",
+    upsample="bicubic",
+)
 
 
 class ModelFamily:
     name: str
     defaults: ModelDescription
-    fixed: tuple[str, ...]   # description fields the core implements one way only
+    fixed: tuple[str, ...]  # description fields the core implements one way only
     segments_3d: bool
 
     def check(self, description: ModelDescription, where: str) -> ModelDescription:
         for name in self.fixed:
             if getattr(description, name) != getattr(self.defaults, name):
-                raise ValueError(f"{where}: {self.name} models need {name} = "
-                                 f"{getattr(self.defaults, name)!r}, got {getattr(description, name)!r}")
+                raise ValueError(
+                    f"{where}: {self.name} models need {name} = "
+                    f"{getattr(self.defaults, name)!r}, got {getattr(description, name)!r}"
+                )
         return description.check_fields(where)
 
-    def build(self, encoder: Path, decoder: Path, description: ModelDescription,
-              threads: int, engine: str, precision: str):
+    def build(
+        self,
+        encoder: Path,
+        decoder: Path,
+        description: ModelDescription,
+        threads: int,
+        engine: str,
+        precision: str,
+    ):
         """The core model for an ONNX pair."""
         raise NotImplementedError
 
@@ -71,13 +96,29 @@ class EfficientSAMFamily(ModelFamily):
     segments_3d = False
 
     def build(self, encoder, decoder, description, threads, engine, precision):
-        return _core.EfficientSAMModel(str(encoder), str(decoder), threads, engine, precision,
-                                       description.input_size, description.num_masks)
+        return _core.EfficientSAMModel(
+            str(encoder),
+            str(decoder),
+            threads,
+            engine,
+            precision,
+            description.input_size,
+            description.num_masks,
+        )
 
     def segment_2d(self, model, description, imgs, boxes, segs):
         d = description
-        return model.segment_2d(imgs, boxes, segs, d.scale == "max", d.mean, d.std,
-                                d.center_point, d.mask_index, d.upsample)
+        return model.segment_2d(
+            imgs,
+            boxes,
+            segs,
+            d.scale == "max",
+            d.mean,
+            d.std,
+            d.center_point,
+            d.mask_index,
+            d.upsample,
+        )
 
 
 FAMILIES: dict[str, ModelFamily] = {f.name: f for f in (LiteMedSAMFamily(), EfficientSAMFamily())}

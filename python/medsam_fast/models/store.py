@@ -5,6 +5,7 @@ Models are converted once from the LiteMedSAM checkpoint into a cache folder
 (``MEDSAM_FAST_HOME``, default ``~/.cache/medsam_fast``) and reused from then on.
 Nothing is ever downloaded.
 """
+
 from __future__ import annotations
 
 import os
@@ -50,8 +51,9 @@ def litemedsam_files(model_dir: str | os.PathLike | None = None) -> ModelFiles:
                 raise FileNotFoundError(f"{path}: model file not found")
         return files
     files = _files_in(default_model_dir())
-    complete = all(p.is_file() for p in (files.encoder, files.decoder,
-                                         files.directory / MANIFEST_FILE))
+    complete = all(
+        p.is_file() for p in (files.encoder, files.decoder, files.directory / MANIFEST_FILE)
+    )
     if not complete:
         from ..convert.export import convert_litemedsam
 

@@ -4,6 +4,7 @@ stops the run.
 Progress goes to the ``medsam_fast`` logger: a failed case at ERROR (``FAILED ...``),
 each case's time at INFO (with its modality, strategy and work done when DEBUG is on).
 """
+
 from __future__ import annotations
 
 import logging
@@ -23,8 +24,8 @@ STAGES = ("load", "preprocess", "encode", "decode", "postprocess", "write")
 
 @dataclass
 class FolderResult:
-    times: dict[str, float] = field(default_factory=dict)     # case -> seconds
-    failures: dict[str, str] = field(default_factory=dict)    # case -> message
+    times: dict[str, float] = field(default_factory=dict)  # case -> seconds
+    failures: dict[str, str] = field(default_factory=dict)  # case -> message
     stages: dict[str, dict[str, float]] = field(default_factory=dict)  # case -> stage -> s
 
     @property
@@ -70,18 +71,27 @@ def segment_folder(segmenter, input_dir, output_dir, progress: bool = True) -> F
         result.times[path.name] = finished - started
         stats = getattr(segmenter, "last_stats", {}) or {}
         result.stages[path.name] = {
-            "load": loaded - started, "write": finished - segmented,
-            **{stage: float(stats.get(f"{stage}_seconds", 0.0))
-               for stage in ("preprocess", "encode", "decode", "postprocess")}}
+            "load": loaded - started,
+            "write": finished - segmented,
+            **{
+                stage: float(stats.get(f"{stage}_seconds", 0.0))
+                for stage in ("preprocess", "encode", "decode", "postprocess")
+            },
+        }
         detail = ""
         if log.isEnabledFor(logging.DEBUG):
-            detail = (f" (modality {stats.get('modality')}, {stats.get('strategy')}, "
-                      f"{stats.get('slices_encoded', 0)} slices encoded, "
-                      f"{stats.get('masks_decoded', 0)} masks)")
+            detail = (
+                f" (modality {stats.get('modality')}, {stats.get('strategy')}, "
+                f"{stats.get('slices_encoded', 0)} slices encoded, "
+                f"{stats.get('masks_decoded', 0)} masks)"
+            )
         log.info("%s: %.2f s%s", path.name, result.times[path.name], detail)
-    write_text_atomic(output_dir / "efficiency.csv",
-                      csv_text(["case", "time"], [[name, f"{seconds:.4f}"]
-                                                  for name, seconds in result.times.items()]))
+    write_text_atomic(
+        output_dir / "efficiency.csv",
+        csv_text(
+            ["case", "time"], [[name, f"{seconds:.4f}"] for name, seconds in result.times.items()]
+        ),
+    )
     return result
 
 

@@ -1,5 +1,6 @@
 """How much memory a case needs at its peak, and refusing a case that would need more
 than the limit (``max_memory_gb`` / ``--max-memory``) before any work."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -10,7 +11,7 @@ DEFAULT_MAX_MEMORY_GB = 8.0
 EMBEDDING_BYTES = 256 * 64 * 64 * 4
 # The ONNX sessions with their arenas: about 0.6 GB, plus about 0.3 GB for the
 # half-threaded pair 3D propagation encodes ahead with (bench_memory.py); rounded up.
-MODEL_OVERHEAD_BYTES = 1200 * 1024 ** 2
+MODEL_OVERHEAD_BYTES = 1200 * 1024**2
 
 
 class MemoryLimitError(CaseError):
@@ -32,7 +33,10 @@ def estimated_peak_bytes(case: Case, mode_3d: str, max_cached_embeddings: int) -
 
 def check_memory(case: Case, need_bytes: int, max_memory_gb: float | None) -> None:
     """Raises MemoryLimitError when ``need_bytes`` exceeds the limit (None: no limit)."""
-    if max_memory_gb is not None and need_bytes > max_memory_gb * 1024 ** 3:
-        raise MemoryLimitError(case.name, f"needs an estimated {need_bytes / 1024 ** 3:.1f} GiB, "
-                                          f"above the limit of {max_memory_gb:g} GiB "
-                                          "(max_memory_gb / --max-memory)")
+    if max_memory_gb is not None and need_bytes > max_memory_gb * 1024**3:
+        raise MemoryLimitError(
+            case.name,
+            f"needs an estimated {need_bytes / 1024**3:.1f} GiB, "
+            f"above the limit of {max_memory_gb:g} GiB "
+            "(max_memory_gb / --max-memory)",
+        )

@@ -1,5 +1,6 @@
 """SamPredictor-style use of the bundled LiteMedSAM: encode an image once, then decode
 as many box prompts against it as needed."""
+
 from __future__ import annotations
 
 import os
@@ -20,14 +21,21 @@ class Predictor:
     ``precision``.  LiteMedSAM only: the 256 frame and its box prompts.
     """
 
-    def __init__(self, model=None, *, threads: int = 0,
-                 model_dir: str | os.PathLike | None = None, engine: str = "onnxruntime",
-                 precision: str = "fp32"):
+    def __init__(
+        self,
+        model=None,
+        *,
+        threads: int = 0,
+        model_dir: str | os.PathLike | None = None,
+        engine: str = "onnxruntime",
+        precision: str = "fp32",
+    ):
         if model is None:
             engines.ensure_engine(engine, precision)
             files = litemedsam_files(model_dir)
-            model = FAMILIES[LITEMEDSAM.family].build(files.encoder, files.decoder, LITEMEDSAM,
-                                                      threads, engine, precision)
+            model = FAMILIES[LITEMEDSAM.family].build(
+                files.encoder, files.decoder, LITEMEDSAM, threads, engine, precision
+            )
         self.model = model
         self._embedding = None
 
@@ -52,5 +60,8 @@ class Predictor:
         boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
         frame = np.array([_core.box_to_frame(*b, h, w) for b in boxes], dtype=np.float32)
         logits = self.model.decode(embedding, frame.reshape(-1, 4))
-        return np.stack([_core.logits_to_mask(l[0], rh, rw, h, w).astype(bool) for l in logits]) \
-            if len(boxes) else np.zeros((0, h, w), dtype=bool)
+        return (
+            np.stack([_core.logits_to_mask(l[0], rh, rw, h, w).astype(bool) for l in logits])
+            if len(boxes)
+            else np.zeros((0, h, w), dtype=bool)
+        )

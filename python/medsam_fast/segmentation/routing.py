@@ -18,6 +18,7 @@ A route's 3D slice strategy (``mode_3d``, run by the C++ core):
 converted pair (``medsam-fast convert --checkpoint my.pth --out DIR``); ``fallback``
 names the model used while ``model`` has not been converted.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
@@ -78,13 +79,19 @@ class RoutingTable:
 # on every slice, and 2D Microscopy and X-Ray go to EfficientSAM once the user has
 # converted a checkpoint (`medsam-fast convert --family efficientsam`), to LiteMedSAM
 # until then.  (The seed's fine-tuned PET encoder does not ship either; see the README.)
-PER_MODALITY = RoutingTable("per_modality", Route(mode_3d="box_every_slice"), {
-    "ct": Route(mode_3d="propagate", margin=7),
-    "mr": Route(mode_3d="propagate", margin=7),
-    "pet": Route(mode_3d="three_view"),
-    "microscopy": Route(model="efficientsam", fallback=BUNDLED_MODEL, mode_3d="box_every_slice"),
-    "x-ray": Route(model="efficientsam", fallback=BUNDLED_MODEL, mode_3d="box_every_slice"),
-})
+PER_MODALITY = RoutingTable(
+    "per_modality",
+    Route(mode_3d="box_every_slice"),
+    {
+        "ct": Route(mode_3d="propagate", margin=7),
+        "mr": Route(mode_3d="propagate", margin=7),
+        "pet": Route(mode_3d="three_view"),
+        "microscopy": Route(
+            model="efficientsam", fallback=BUNDLED_MODEL, mode_3d="box_every_slice"
+        ),
+        "x-ray": Route(model="efficientsam", fallback=BUNDLED_MODEL, mode_3d="box_every_slice"),
+    },
+)
 
 # The upstream LiteMedSAM baseline: every 3D modality propagates with a 3 px margin.
 BASELINE = RoutingTable("baseline", Route(mode_3d="propagate", margin=3))
@@ -108,10 +115,14 @@ def table_from_dict(spec: dict, name: str = "custom") -> RoutingTable:
     the default's fields they do not set."""
     unknown = set(spec) - {"default", "modality"}
     if unknown:
-        raise ValueError(f"{name}: unknown section(s) {sorted(unknown)}; use [default] and [modality.X]")
+        raise ValueError(
+            f"{name}: unknown section(s) {sorted(unknown)}; use [default] and [modality.X]"
+        )
     default = _strategy_from(spec.get("default", {}), Route(), f"{name} [default]")
-    by_modality = {normalise_modality(m): _strategy_from(entry, default, f"{name} [modality.{m}]")
-                   for m, entry in spec.get("modality", {}).items()}
+    by_modality = {
+        normalise_modality(m): _strategy_from(entry, default, f"{name} [modality.{m}]")
+        for m, entry in spec.get("modality", {}).items()
+    }
     return RoutingTable(name, default, by_modality)
 
 
@@ -126,8 +137,9 @@ def load_table(spec) -> RoutingTable:
         return BUILTIN[ALIASES.get(spec, spec)]
     path = Path(spec)
     if not path.is_file():
-        raise ValueError(f"strategy {spec!r} is neither one of {sorted([*BUILTIN, *ALIASES])} "
-                         "nor a TOML file")
+        raise ValueError(
+            f"strategy {spec!r} is neither one of {sorted([*BUILTIN, *ALIASES])} nor a TOML file"
+        )
     try:
         spec_dict = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as exc:

@@ -1,5 +1,6 @@
 """The Python face of the C++ core: a Segmenter routes each case to a model and a slice
 strategy, and holds the ONNX sessions for reuse."""
+
 from __future__ import annotations
 
 import logging
@@ -48,10 +49,17 @@ class Segmenter:
     logger.
     """
 
-    def __init__(self, strategy=DEFAULT_TABLE, threads: int = 0, margin: int | None = None,
-                 max_cached_embeddings: int = 64, model_dir: str | os.PathLike | None = None,
-                 max_memory_gb: float | None = DEFAULT_MAX_MEMORY_GB,
-                 engine: str = "onnxruntime", precision: str = "fp32"):
+    def __init__(
+        self,
+        strategy=DEFAULT_TABLE,
+        threads: int = 0,
+        margin: int | None = None,
+        max_cached_embeddings: int = 64,
+        model_dir: str | os.PathLike | None = None,
+        max_memory_gb: float | None = DEFAULT_MAX_MEMORY_GB,
+        engine: str = "onnxruntime",
+        precision: str = "fp32",
+    ):
         if threads < 0:
             raise ValueError("threads must be >= 0")
         engines.ensure_engine(engine, precision)
@@ -74,8 +82,9 @@ class Segmenter:
         if name not in self._models:
             description, encoder, decoder = model_pair(name, self.files)
             kind = family(description.family)
-            model = kind.build(encoder, decoder, description, self.threads, self.engine,
-                               self.precision)
+            model = kind.build(
+                encoder, decoder, description, self.threads, self.engine, self.precision
+            )
             self._models[name] = (description, kind, model)
         return self._models[name]
 
@@ -83,12 +92,19 @@ class Segmenter:
         """The table's route, with its fallback model when its own is not converted."""
         chosen = self.table.for_modality(modality)
         # A loaded model is available; only an unloaded one costs a look at its folder.
-        if (chosen.fallback and chosen.model not in self._models
-                and not model_available(chosen.model)):
+        if (
+            chosen.fallback
+            and chosen.model not in self._models
+            and not model_available(chosen.model)
+        ):
             if chosen.model not in self._fallbacks_logged:
                 self._fallbacks_logged.add(chosen.model)
-                log.info("model %r is not converted here; using %r instead "
-                         "(see `medsam-fast convert --help`)", chosen.model, chosen.fallback)
+                log.info(
+                    "model %r is not converted here; using %r instead "
+                    "(see `medsam-fast convert --help`)",
+                    chosen.model,
+                    chosen.fallback,
+                )
             chosen = replace(chosen, model=chosen.fallback)
         return chosen if self.margin is None else replace(chosen, margin=self.margin)
 
@@ -101,8 +117,9 @@ class Segmenter:
             case = load_case(case)
         elif isinstance(case, dict):
             modality = modality or case.get("modality")
-            case = check_case(case["imgs"], case["boxes"], case.get("name", "<array>"),
-                              case.get("spacing"))
+            case = check_case(
+                case["imgs"], case["boxes"], case.get("name", "<array>"), case.get("spacing")
+            )
         elif not isinstance(case, Case):
             raise TypeError("case must be a path, a dict with imgs/boxes, or a Case")
         modality = modality or case.modality
@@ -117,8 +134,9 @@ class Segmenter:
         if self.max_memory_gb is not None:
             memory.check_memory(case, self.estimated_peak_bytes(case, modality), self.max_memory_gb)
 
-    def segment_2d(self, image: np.ndarray, boxes, modality: str | None = None,
-                   name: str = "<2D image>") -> np.ndarray:
+    def segment_2d(
+        self, image: np.ndarray, boxes, modality: str | None = None, name: str = "<2D image>"
+    ) -> np.ndarray:
         """image (H,W,3) or (H,W) uint8, boxes (N,4) -> labels (H,W)."""
         return self._segment_2d(check_case(image, boxes, name), modality)
 
@@ -133,8 +151,9 @@ class Segmenter:
         self.last_stats = {**stats, "modality": modality, "model": route.model, "strategy": "box"}
         return segs
 
-    def segment_3d(self, volume: np.ndarray, boxes, modality: str | None = None,
-                   name: str = "3D<volume>") -> np.ndarray:
+    def segment_3d(
+        self, volume: np.ndarray, boxes, modality: str | None = None, name: str = "3D<volume>"
+    ) -> np.ndarray:
         """volume (D,H,W) uint8, boxes (N,6) -> labels (D,H,W), with the modality's route."""
         return self._segment_3d(check_case(volume, boxes, name), modality)
 
@@ -146,27 +165,37 @@ class Segmenter:
             route = replace(route, model=route.fallback)
             description, kind, model = self._load_model(route.model)
         if not kind.segments_3d:
-            raise CaseError(case.name, f"model {route.model!r} ({description.family}) segments 2D "
-                                       "images only; route 3D modalities to a LiteMedSAM model")
+            raise CaseError(
+                case.name,
+                f"model {route.model!r} ({description.family}) segments 2D "
+                "images only; route 3D modalities to a LiteMedSAM model",
+            )
         segs = np.zeros(case.imgs.shape, dtype=label_dtype(len(case.boxes)))
         stats = {}
         if len(case.boxes) and route.mode_3d == "propagate":
-            stats = model.segment_3d(case.imgs, case.boxes, segs, route.margin,
-                                     self.max_cached_embeddings)
+            stats = model.segment_3d(
+                case.imgs, case.boxes, segs, route.margin, self.max_cached_embeddings
+            )
         elif len(case.boxes) and route.mode_3d == "box_every_slice":
             stats = model.segment_slices(case.imgs, case.boxes, segs, 0)
         elif len(case.boxes):
             stats = self._three_views(model, case, segs)
-        self.last_stats = {**stats, "modality": modality, "model": route.model,
-                           "strategy": route.mode_3d, "margin": route.margin}
+        self.last_stats = {
+            **stats,
+            "modality": modality,
+            "model": route.model,
+            "strategy": route.mode_3d,
+            "margin": route.margin,
+        }
         return segs
 
     @staticmethod
     def _three_views(model, case: Case, segs: np.ndarray) -> dict:
         """box_every_slice along each axis, then the per-voxel majority vote into segs."""
         views = [np.zeros_like(segs) for _ in range(3)]
-        per_view = [model.segment_slices(case.imgs, case.boxes, views[axis], axis)
-                    for axis in range(3)]
+        per_view = [
+            model.segment_slices(case.imgs, case.boxes, views[axis], axis) for axis in range(3)
+        ]
         _core.majority_vote(*views, segs)
         return {k: sum(v[k] for v in per_view) for k in per_view[0]}
 
@@ -195,13 +224,29 @@ class Segmenter:
 _default: dict[tuple, Segmenter] = {}
 
 
-def segment(case, strategy: str = DEFAULT_TABLE, threads: int = 0, model_dir=None,
-            modality: str | None = None, engine: str = "onnxruntime",
-            precision: str = "fp32") -> np.ndarray:
+def segment(
+    case,
+    strategy: str = DEFAULT_TABLE,
+    threads: int = 0,
+    model_dir=None,
+    modality: str | None = None,
+    engine: str = "onnxruntime",
+    precision: str = "fp32",
+) -> np.ndarray:
     """Segments one case (npz path, dict or Case) with a process-wide Segmenter."""
-    key = (str(strategy), threads, None if model_dir is None else str(Path(model_dir)),
-           engine, precision)
+    key = (
+        str(strategy),
+        threads,
+        None if model_dir is None else str(Path(model_dir)),
+        engine,
+        precision,
+    )
     if key not in _default:
-        _default[key] = Segmenter(strategy=strategy, threads=threads, model_dir=model_dir,
-                                  engine=engine, precision=precision)
+        _default[key] = Segmenter(
+            strategy=strategy,
+            threads=threads,
+            model_dir=model_dir,
+            engine=engine,
+            precision=precision,
+        )
     return _default[key].segment(case, modality)
