@@ -32,7 +32,9 @@ for i in range(10):
     vol[cz - rz:cz + rz + 1, cy - ry:cy + ry + 1, cx - rx:cx + rx + 1][inside] = 200
     boxes.append([cx - rx, cy - ry, cz - rz, cx + rx, cy + ry, cz + rz])
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-seg = medsam_fast.Segmenter(strategy="baseline", threads=2, engine=sys.argv[1], precision=sys.argv[2])
+seg = medsam_fast.Segmenter(
+    strategy="baseline", threads=2, engine=sys.argv[1], precision=sys.argv[2]
+)
 start = time.perf_counter()
 segs = seg.segment({"imgs": vol, "boxes": np.array(boxes)})
 elapsed = time.perf_counter() - start

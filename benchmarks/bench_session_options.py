@@ -10,6 +10,7 @@ the user's `threads`, one inter-op thread, sequential execution, the default are
 OpenVINO's LATENCY hint with an explicit f32 precision.
 """
 
+import functools
 import importlib.util
 
 import numpy as np
@@ -73,11 +74,11 @@ def test_onnxruntime_setting(benchmark, setting, segmenter, slice_input, core_em
     session = ort.InferenceSession(
         str(segmenter.files.encoder), options, providers=["CPUExecutionProvider"]
     )
-    run = lambda: session.run(None, {"image": slice_input})[0]  # noqa: E731
-    out = run()
+    run = functools.partial(session.run, None, {"image": slice_input})
+    out = run()[0]
     benchmark.extra_info["max_abs_diff_vs_core"] = float(np.abs(out - core_embedding).max())
     benchmark.pedantic(run, rounds=5, iterations=1, warmup_rounds=1)
-    del session  # its thread pool must not compete with the next setting's
+    del run, session  # its thread pool must not compete with the next setting's
 
 
 @pytest.mark.parametrize("setting", list(OPENVINO_SETTINGS))
@@ -89,11 +90,11 @@ def test_openvino_setting(benchmark, setting, segmenter, slice_input, core_embed
     config = {**OPENVINO_SETTINGS[setting], "INFERENCE_NUM_THREADS": THREADS}
     compiled = ov.Core().compile_model(str(segmenter.files.encoder), "CPU", config)
     request = compiled.create_infer_request()
-    run = lambda: request.infer({0: slice_input})[0]  # noqa: E731
-    out = run()
+    run = functools.partial(request.infer, {0: slice_input})
+    out = run()[0]
     reference = core_embedding
     benchmark.extra_info["relative_error_vs_core"] = float(
         np.linalg.norm(out - reference) / np.linalg.norm(reference)
     )
     benchmark.pedantic(run, rounds=5, iterations=1, warmup_rounds=1)
-    del request, compiled
+    del run, request, compiled

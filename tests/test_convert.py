@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from medsam_fast import _core
 from medsam_fast.convert import export
+from medsam_fast.models import engines
 from medsam_fast.models import LITEMEDSAM, MANIFEST_FILE, read_description
 
 
@@ -33,6 +34,7 @@ def test_conversion_writes_the_pair_and_a_manifest(converted):
 
 @pytest.mark.slow
 def test_converted_models_take_dynamic_batches_and_box_counts(converted):
+    engines.ensure_loaded()  # the core model needs ONNX Runtime, whichever test runs first
     model = _core.LiteMedSAMModel(
         str(converted / LITEMEDSAM.encoder), str(converted / LITEMEDSAM.decoder), 2
     )

@@ -86,7 +86,7 @@ def _stub_parameters(node: ast.FunctionDef) -> list[tuple[str, object]]:
     defaults = [None] * (len(args) - len(node.args.defaults)) + [
         ast.literal_eval(d) for d in node.args.defaults
     ]
-    return [(a.arg, d) for a, d in zip(args, defaults)]
+    return [(a.arg, d) for a, d in zip(args, defaults, strict=True)]
 
 
 def _stubbed_functions():

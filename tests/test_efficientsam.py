@@ -192,7 +192,8 @@ class FakeEfficientSam(torch.nn.Module):
         x1, y1 = pts[..., 1, 0, None, None], pts[..., 1, 1, None, None]
         gx, gy = grid.view(1, 1, 1, 256), grid.view(1, 1, 256, 1)
         inside = torch.minimum(torch.minimum(gx - x0, x1 - gx), torch.minimum(gy - y0, y1 - gy))
-        wrong_labels = (batched_point_labels[..., 0] - 2).abs() + (batched_point_labels[..., 1] - 3).abs()
+        labels = batched_point_labels
+        wrong_labels = (labels[..., 0] - 2).abs() + (labels[..., 1] - 3).abs()
         inside = inside - 1000 * wrong_labels[..., None, None] + 0 * image_embeddings.mean()
         masks = torch.stack([inside + 1000, inside, inside - 1000], dim=2)
         iou = torch.tensor([0.2, 0.9, 0.1]).expand(masks.shape[0], masks.shape[1], 3)

@@ -55,6 +55,6 @@ def test_single_slice_masks_agree_with_torch(segmenter, reference, colin):
     segmenter.set_image(image)
     ours = segmenter.predict(boxes)
     embedding, newsize = reference.embed(image)
-    for box, mask in zip(boxes, ours):
+    for box, mask in zip(boxes, ours, strict=True):
         expected = reference.mask(embedding, box_to_256(box, h, w), newsize, (h, w))
         assert dice(expected, mask) >= 0.99

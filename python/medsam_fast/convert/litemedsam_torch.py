@@ -147,7 +147,7 @@ class TinyViTBlock(nn.Module):
 
     def _windowed_attention(self, x):
         h, w = self.resolution
-        b, l, c = x.shape
+        b, tokens, c = x.shape
         ws = self.window
         if h == ws and w == ws:
             return self.attn(x)
@@ -160,13 +160,14 @@ class TinyViTBlock(nn.Module):
         x = x.view(b, nh, ws, nw, ws, c).transpose(2, 3).reshape(b * nh * nw, ws * ws, c)
         x = self.attn(x)
         x = x.view(b, nh, nw, ws, ws, c).transpose(2, 3).reshape(b, ph, pw, c)
-        return x[:, :h, :w].reshape(b, l, c)
+        return x[:, :h, :w].reshape(b, tokens, c)
 
     def forward(self, x):
         h, w = self.resolution
-        b, l, c = x.shape
+        b, tokens, c = x.shape
         x = x + self._windowed_attention(x)
-        x = self.local_conv(x.transpose(1, 2).reshape(b, c, h, w)).view(b, c, l).transpose(1, 2)
+        x = self.local_conv(x.transpose(1, 2).reshape(b, c, h, w)).view(b, c, tokens)
+        x = x.transpose(1, 2)
         return x + self.mlp(x)
 
 
@@ -360,7 +361,9 @@ class TwoWayTransformer(nn.Module):
 class HyperMLP(nn.Module):
     def __init__(self, dims):
         super().__init__()
-        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(dims[:-1], dims[1:]))
+        self.layers = nn.ModuleList(
+            nn.Linear(a, b) for a, b in zip(dims[:-1], dims[1:], strict=True)
+        )
 
     def forward(self, x):
         for i, layer in enumerate(self.layers):

@@ -150,7 +150,7 @@ def write_reports(scores: list[CaseScore], out_csv) -> tuple[Path, str]:
         ),
     )
     widths = [12, 6, 9, 8, 8, 9]
-    lines = ["".join(c.ljust(w) for c, w in zip(columns, widths))]
+    lines = ["".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
     for r in summary:
         cells = [
             r["modality"],
@@ -160,5 +160,5 @@ def write_reports(scores: list[CaseScore], out_csv) -> tuple[Path, str]:
             _fmt(r["nsd"]),
             _fmt(r["time"]) or "-",
         ]
-        lines.append("".join(c.ljust(w) for c, w in zip(cells, widths)))
+        lines.append("".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)))
     return summary_path, "\n".join(lines)

@@ -106,7 +106,7 @@ def _labels(gt, labels):
                 "supported (pass labels= to score chosen ids)"
             )
         return list(range(1, top + 1))
-    return [int(l) for l in labels]
+    return [int(label) for label in labels]
 
 
 def _evaluate(gt, seg, spacing, tolerance, labels, threads, spacing_order, with_nsd):
@@ -142,14 +142,16 @@ def _dice(g, s, b) -> float:
 def _dsc_scores(labels, counts) -> LabelScores:
     return LabelScores(
         {
-            l: _dice(g, s, b)
-            for l, g, s, b in zip(labels, counts["gt"], counts["seg"], counts["both"])
+            label: _dice(g, s, b)
+            for label, g, s, b in zip(
+                labels, counts["gt"], counts["seg"], counts["both"], strict=True
+            )
         }
     )
 
 
 def _nsd_scores(labels, counts) -> LabelScores:
-    return LabelScores(dict(zip(labels, counts["nsd"])))
+    return LabelScores(dict(zip(labels, counts["nsd"], strict=True)))
 
 
 def dsc(gt, seg, labels=None) -> LabelScores:

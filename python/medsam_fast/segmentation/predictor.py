@@ -61,7 +61,7 @@ class Predictor:
         frame = np.array([_core.box_to_frame(*b, h, w) for b in boxes], dtype=np.float32)
         logits = self.model.decode(embedding, frame.reshape(-1, 4))
         return (
-            np.stack([_core.logits_to_mask(l[0], rh, rw, h, w).astype(bool) for l in logits])
+            np.stack([_core.logits_to_mask(m[0], rh, rw, h, w).astype(bool) for m in logits])
             if len(boxes)
             else np.zeros((0, h, w), dtype=bool)
         )
