@@ -23,6 +23,7 @@ import time
 import numpy as np
 import pytest
 from cases import CASES, LABELLED_CASES, covered_slices, reference_slice_input
+
 from medsam_fast import metrics
 from shared_fixtures import THREADS
 

@@ -8,6 +8,7 @@ by one voxel), 2 threads for medsam_fast.
 
 import numpy as np
 import pytest
+
 from medsam_fast import metrics
 from realdata import colin27
 

@@ -13,6 +13,7 @@ import importlib.util
 
 import numpy as np
 import pytest
+
 from medsam_fast import metrics
 from realdata import colin27, itk_t1
 from shared_fixtures import THREADS

@@ -15,6 +15,7 @@ import importlib.util
 
 import numpy as np
 import pytest
+
 from shared_fixtures import THREADS
 
 ORT_SETTINGS = {

@@ -9,6 +9,7 @@ CT -> propagate (7 px), US -> box on every slice, PET -> three views with a vote
 
 import numpy as np
 import pytest
+
 from medsam_fast import Segmenter
 from realdata import colin27
 from reference_pipeline import per_label_dice

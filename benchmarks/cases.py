@@ -1,6 +1,7 @@
 """Real cases for the benchmarks (Debian's mricron-data, scikit-image's bundled data)."""
 
 import numpy as np
+
 from realdata import colin27, itk_t1
 
 

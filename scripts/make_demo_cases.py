@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+
 from medsam_fast.io.atomic import write_npz_atomic
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+
 from medsam_fast import _core, metrics
 from medsam_fast.io.cases import CaseError, load_case
 

@@ -16,6 +16,7 @@ def segmenter():
 @pytest.fixture(scope="session")
 def torch_model():
     import torch
+
     from medsam_fast.convert import find_bundled_checkpoint
     from medsam_fast.convert.litemedsam_torch import load_litemedsam
 

@@ -1,8 +1,9 @@
 """The Python API: segment(), Segmenter, and the SamPredictor-style set_image/predict."""
 
-import medsam_fast
 import numpy as np
 import pytest
+
+import medsam_fast
 from medsam_fast import _core
 from medsam_fast.cli.demo import DEMO_DIR
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from medsam_fast.io.atomic import write_npz_atomic
 from medsam_fast.io.cases import CaseError, label_dtype, load_case
 

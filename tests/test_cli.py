@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import numpy as np
+
 from medsam_fast.cli import main
 from medsam_fast.cli.demo import DEMO_DIR
 

@@ -5,10 +5,10 @@ import json
 
 import numpy as np
 import pytest
+
 from medsam_fast import _core
 from medsam_fast.convert import export
-from medsam_fast.models import engines
-from medsam_fast.models import LITEMEDSAM, MANIFEST_FILE, read_description
+from medsam_fast.models import LITEMEDSAM, MANIFEST_FILE, engines, read_description
 
 
 @pytest.fixture(scope="module")

@@ -5,12 +5,13 @@ import json
 import nibabel as nib
 import numpy as np
 import pytest
+from pydicom.dataset import FileDataset, FileMetaDataset
+from pydicom.uid import ExplicitVRLittleEndian, MRImageStorage, generate_uid
+
 from medsam_fast import Segmenter, intensity
 from medsam_fast.cli import main
 from medsam_fast.io.cases import CaseError
 from medsam_fast.io.volumes import load_volume
-from pydicom.dataset import FileDataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, MRImageStorage, generate_uid
 
 SPACING = (2.0, 0.9, 0.8)  # slice, row, column
 

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+
 from medsam_fast import CaseError, Segmenter, _core, metrics
 from medsam_fast.models import EFFICIENTSAM, read_description
 from medsam_fast.models.description import IMAGENET_MEAN, IMAGENET_STD

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from reference_pipeline import per_label_dice
 
 # Whole real volumes against the torch reference: minutes, not seconds.

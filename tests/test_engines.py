@@ -3,6 +3,7 @@ really bf16 and stays close, and every misuse is a clear Python error."""
 
 import numpy as np
 import pytest
+
 from medsam_fast import Segmenter, _core, metrics
 from medsam_fast.models import engines
 from realdata import colin27

@@ -3,6 +3,7 @@
 import csv
 
 import numpy as np
+
 from medsam_fast import metrics
 from medsam_fast.cli import main
 from medsam_fast.cli.demo import DEMO_DIR

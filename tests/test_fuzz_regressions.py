@@ -3,6 +3,7 @@ but a clear error. Inputs that once failed are kept in REGRESSIONS."""
 
 import numpy as np
 import pytest
+
 from fuzz_core import one_input
 
 # Found by this corpus: a label map holding id 190253911 (or 3e18) made the default label

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import scipy.ndimage as ndi
+
 from medsam_fast import metrics
 
 

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+
 from reference_pipeline import box_to_256, dice, encoder_input
 
 SLICES = (60, 80, 100)

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from medsam_fast import _core
 from reference_pipeline import box_from_previous_mask, box_to_256, encoder_input
 

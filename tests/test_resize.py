@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+
 from medsam_fast import _core
 
 SIZES = [

@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import pytest
+
 from medsam_fast import _core
 from medsam_fast.models import engines
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from medsam_fast import Segmenter, _core
 from medsam_fast.cli import main
 from medsam_fast.segmentation import routing

@@ -5,6 +5,7 @@ import json
 import nibabel as nib
 import numpy as np
 import pytest
+
 from medsam_fast import Segmenter, intensity
 from medsam_fast.cli import main
 from medsam_fast.io.cases import CaseError

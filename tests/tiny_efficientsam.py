@@ -14,8 +14,9 @@ from pathlib import Path
 
 import numpy as np
 import onnx
-from medsam_fast.models import EFFICIENTSAM
 from onnx import TensorProto, helper, numpy_helper
+
+from medsam_fast.models import EFFICIENTSAM
 
 SIZE = 64
 IOU = np.array([[0.2, 0.9, 0.1]], dtype=np.float32)

@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
 from medsam_fast import intensity
 
 from .boxes import mask_box
