@@ -35,7 +35,7 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
         choices=PRECISIONS,
         default="fp32",
         help="fp32 (default) or bf16 (engine openvino, CPUs with native bf16: "
-        "about 2x faster, masks differ slightly; see the README)",
+        "about 2x faster, masks differ slightly; see docs/performance.md)",
     )
     p.add_argument(
         "--strategy",

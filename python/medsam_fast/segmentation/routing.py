@@ -78,7 +78,7 @@ class RoutingTable:
 # margin, PET is segmented in three views with a vote, other 3D modalities take the box
 # on every slice, and 2D Microscopy and X-Ray go to EfficientSAM once the user has
 # converted a checkpoint (`medsam-fast convert --family efficientsam`), to LiteMedSAM
-# until then.  (The seed's fine-tuned PET encoder does not ship either; see the README.)
+# until then.  (The seed's fine-tuned PET encoder does not ship either; see docs/models.md.)
 PER_MODALITY = RoutingTable(
     "per_modality",
     Route(mode_3d="box_every_slice"),

@@ -36,7 +36,7 @@ class Segmenter:
     ``threads``: intra-op threads for the engine (0: one per physical core).
     ``engine``: ``"onnxruntime"`` (default) or ``"openvino"`` (the ``openvino`` extra).
     ``precision``: ``"fp32"`` (default) or ``"bf16"`` (OpenVINO, on CPUs with native
-    bf16; faster, masks differ slightly: see the README's precision table).
+    bf16; faster, masks differ slightly: see docs/performance.md, "Precision").
     ``margin``: when given, overrides every propagation margin of the table.
     ``max_cached_embeddings``: slice embeddings (4 MiB each) kept while a volume runs.
     ``model_dir``: a folder with ``litemedsam_encoder.onnx`` and ``litemedsam_decoder.onnx``
