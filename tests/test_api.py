@@ -104,3 +104,69 @@ def test_constant_images_and_zero_size_boxes_segment_without_error(segmenter):
     image = np.full((40, 60, 3), 128, np.uint8)
     segs = segmenter.segment_2d(image, [[10, 10, 10, 10], [5, 5, 30, 20]])
     assert segs.shape == (40, 60) and segs.dtype == np.uint8
+
+
+def grid_case(rows: int, cols: int, cell: int = 12):
+    """Bright squares on a dark image, one box per grid cell, boxes not overlapping."""
+    image = np.full((rows * cell, cols * cell), 20, np.uint8)
+    boxes = []
+    for r in range(rows):
+        for c in range(cols):
+            y, x = r * cell, c * cell
+            image[y + 3 : y + cell - 3, x + 3 : x + cell - 3] = 220
+            boxes.append([x + 1, y + 1, x + cell - 2, y + cell - 2])
+    return np.repeat(image[:, :, None], 3, axis=2), np.array(boxes)
+
+
+def test_many_boxes_in_batches_give_each_box_its_own_mask(segmenter):
+    # 19 boxes: batches of DECODE_BATCH (8), each split over two threads, and a remainder.
+    assert _core.DECODE_BATCH == 8
+    image, boxes = grid_case(4, 5)
+    boxes = boxes[:19]
+    segs = segmenter.segment_2d(image, boxes)
+    assert segmenter.last_stats["decoder_runs"] > 3
+    segmenter.set_image(image)
+    expected = np.zeros_like(segs)
+    for label, box in enumerate(boxes, start=1):
+        (mask,) = segmenter.predict([box])  # one box per decoder call
+        expected[mask] = label
+    assert set(np.unique(expected)) == set(range(20))
+    np.testing.assert_array_equal(segs, expected)
+
+
+def test_a_box_partly_outside_the_image_is_used_as_given_not_clipped(segmenter):
+    from reference_pipeline import box_to_256
+
+    with np.load(DEMO_DIR / "imgs" / "2DBox_MR_colin27-deepgrey.npz") as data:
+        image, box = data["imgs"], data["boxes"][0].copy()
+    h, w = image.shape[:2]
+    box[0], box[3] = -60, h + 40  # past the left and the bottom edges
+    segs = segmenter.segment_2d(image, [box])
+    segmenter.set_image(image)
+    embedding = segmenter.embedding
+    encoder_input, resized = _core.prepare_encoder_input(image)
+
+    def mask(box256):
+        logits = segmenter.model.decode(embedding, np.array([box256], np.float32))
+        return _core.logits_to_mask(logits[0, 0], *resized, h, w).astype(bool)
+
+    as_given = mask(box_to_256(box, h, w))  # the reference's scaling, negative x0 and all
+    clipped = mask(box_to_256(np.clip(box, 0, [w - 1, h - 1, w - 1, h - 1]), h, w))
+    assert not np.array_equal(as_given, clipped)
+    np.testing.assert_array_equal(segs == 1, as_given)
+
+
+@pytest.mark.slow
+def test_more_than_255_boxes_in_3d_get_uint16_labels_each_in_its_own_cell(segmenter):
+    image, boxes = grid_case(16, 17)  # 272 boxes on one slice: 272 decodes
+    volume = np.ascontiguousarray(image[None, :, :, 0])
+    boxes3 = np.column_stack(
+        [boxes[:, :2], np.zeros(len(boxes)), boxes[:, 2:], np.zeros(len(boxes))]
+    )
+    segs = segmenter.segment_3d(volume, boxes3)
+    assert segs.dtype == np.uint16 and segmenter.last_stats["masks_decoded"] == 272
+    for label, (x0, y0, x1, y1) in enumerate(boxes, start=1):
+        cell = np.zeros(segs.shape[1:], bool)
+        cell[y0 - 1 : y1 + 2, x0 - 1 : x1 + 2] = True
+        # Each label lies inside its own box's cell, and no other label does.
+        assert np.any(segs[0][cell] == label) and np.all(segs[0][~cell] != label), label

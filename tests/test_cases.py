@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from medsam_fast.io.atomic import write_npz_atomic
-from medsam_fast.io.cases import CaseError, label_dtype, load_case
+from medsam_fast.io.cases import CaseError, check_case, label_dtype, load_case
 
 
 def save(tmp_path, name, **arrays):
@@ -110,3 +110,30 @@ def test_an_empty_image_is_refused(tmp_path):
     )
     with pytest.raises(CaseError, match="2DBox_US_empty.npz: imgs is empty"):
         load_case(path)
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+def test_a_non_finite_coordinate_is_refused_with_the_box_number(tmp_path, bad):
+    boxes = np.array([[1, 2, 3, 4], [5, 6, 7, 8], [1, 2, 3, 4]], dtype=np.float64)
+    boxes[1, 2] = bad
+    path = save(tmp_path, "2DBox_US_inf.npz", imgs=img2d(), boxes=boxes)
+    with pytest.raises(CaseError, match=r"2DBox_US_inf.npz: box 2 has a NaN or infinite"):
+        load_case(path)
+    boxes3 = np.array([[1, 2, 0, 10, 20, 3]] * 3, dtype=np.float64)
+    boxes3[2, 5] = bad
+    path = save(tmp_path, "3DBox_CT_inf.npz", imgs=np.zeros((4, 30, 40), np.uint8), boxes=boxes3)
+    with pytest.raises(CaseError, match=r"3DBox_CT_inf.npz: box 3 has a NaN or infinite"):
+        load_case(path)
+
+
+def test_a_box_touching_the_last_pixel_is_kept_and_one_past_it_refused():
+    # imgs (40, 50): the last column is x = 49, the last row y = 39.
+    for box in ([49, 0, 60, 5], [0, 39, 5, 45], [-10, -10, 0, 0]):
+        check_case(img2d(), np.array([box]), "2DBox_US_edge.npz")
+    for box in ([50, 0, 60, 5], [0, 40, 5, 45], [-10, -10, -1, 5]):
+        with pytest.raises(CaseError, match="box 1 lies outside the image"):
+            check_case(img2d(), np.array([box]), "2DBox_US_edge.npz")
+    volume = np.zeros((4, 30, 40), np.uint8)
+    check_case(volume, np.array([[0, 0, 3, 5, 5, 9]]), "3DBox_CT_edge.npz")
+    with pytest.raises(CaseError, match="box 1 lies outside the image"):
+        check_case(volume, np.array([[0, 0, 4, 5, 5, 9]]), "3DBox_CT_edge.npz")

@@ -1,13 +1,16 @@
 """The medsam-fast command line: batches survive bad cases and leave no partial output."""
 
+import io
 import shutil
 import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from medsam_fast.cli import main
 from medsam_fast.cli.demo import DEMO_DIR
+from medsam_fast.runners.folder import segment_folder
 
 
 def test_help_documents_every_segment_option():
@@ -90,3 +93,71 @@ def test_verbose_names_the_strategy_of_each_case(tmp_path, capsys):
     )
     out = capsys.readouterr().out
     assert "modality MR, box, 1 slices encoded, 6 masks" in out
+
+
+def test_max_memory_refuses_a_case_above_it_naming_the_file(tmp_path, capsys):
+    imgs = tmp_path / "imgs"
+    imgs.mkdir()
+    name = "2DBox_MR_colin27-deepgrey.npz"
+    shutil.copy(DEMO_DIR / "imgs" / name, imgs)
+    out = tmp_path / "out"
+    code = main(["segment", "-i", str(imgs), "-o", str(out), "--max-memory", "0.001"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert f"{name}: needs an estimated" in err and "above the limit of 0.001 GiB" in err
+    assert not (out / name).exists()
+
+
+def test_model_dir_loads_the_pair_from_that_folder(tmp_path, monkeypatch, capsys):
+    import medsam_fast.segmentation
+    from medsam_fast.models.store import litemedsam_files
+
+    bundled = litemedsam_files()
+    made = []
+
+    class Spy(medsam_fast.segmentation.Segmenter):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(medsam_fast.segmentation, "Segmenter", Spy)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "litemedsam_encoder.onnx").symlink_to(bundled.encoder)
+    empty = tmp_path / "imgs"
+    empty.mkdir()
+    args = ["segment", "-i", str(empty), "-o", str(tmp_path / "out"), "--threads", "1"]
+    # Half a pair: refused, naming the missing file in that folder.
+    assert main([*args, "--model-dir", str(mine)]) == 2
+    assert f"{mine / 'litemedsam_decoder.onnx'}: model file not found" in capsys.readouterr().err
+    (mine / "litemedsam_decoder.onnx").symlink_to(bundled.decoder)
+    assert main([*args, "--model-dir", str(mine)]) == 0
+    assert made[-1].files.encoder == mine / "litemedsam_encoder.onnx"
+    assert made[-1].files.decoder == mine / "litemedsam_decoder.onnx"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+class _StubSegmenter:
+    last_stats: dict = {}
+
+    def segment(self, case):
+        return np.zeros(case.imgs.shape[:2], np.uint8)
+
+
+@pytest.mark.parametrize("interactive", [False, True])
+def test_the_progress_bar_shows_only_on_a_terminal(tmp_path, monkeypatch, interactive):
+    pytest.importorskip("tqdm")
+    imgs = tmp_path / "imgs"
+    imgs.mkdir()
+    for i in range(3):
+        np.savez(imgs / f"2DBox_US_{i}.npz", imgs=np.zeros((8, 8), np.uint8), boxes=[[1, 1, 4, 4]])
+    stderr = _Terminal() if interactive else io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    result = segment_folder(_StubSegmenter(), imgs, tmp_path / "out", progress=True)
+    assert result.ok and len(result.times) == 3
+    bar = "3/3" in stderr.getvalue()
+    assert bar == interactive, stderr.getvalue()

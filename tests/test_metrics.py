@@ -105,6 +105,33 @@ def test_case_scores_skip_nsd_when_dsc_is_at_most_0_2():
     assert dsc == 1.0 and nsd == 1.0
 
 
+def thin_line_pair(overlap: int):
+    """A 10-voxel line and a second one: shifted a row (overlap 0) or along itself."""
+    gt = np.zeros((3, 20, 20), np.uint8)
+    seg = np.zeros_like(gt)
+    gt[1, 5, 0:10] = 1
+    if overlap == 0:
+        seg[1, 6, 0:10] = 1  # beside it: no voxel shared, every surface within 1 mm
+    else:
+        seg[1, 5, 10 - overlap : 20 - overlap] = 1
+    return gt, seg
+
+
+@pytest.mark.parametrize("overlap,expected_dsc", [(0, 0.0), (2, 0.2)])
+def test_case_nsd_is_0_where_the_dsc_is_at_most_0_2_though_the_surfaces_agree(
+    overlap, expected_dsc
+):
+    # The challenge's rule, not a property of the shapes: the raw NSD is well above 0.
+    gt, seg = thin_line_pair(overlap)
+    assert metrics.dsc(gt, seg).mean == expected_dsc
+    assert metrics.nsd(gt, seg, (1, 1, 1)).mean > 0.4
+    assert metrics.case_scores(gt, seg, (1, 1, 1)) == (expected_dsc, 0.0)
+    # Just above the threshold the NSD counts.
+    gt2, seg2 = thin_line_pair(3)
+    dsc, nsd = metrics.case_scores(gt2, seg2, (1, 1, 1))
+    assert dsc == pytest.approx(0.3) and nsd == metrics.nsd(gt2, seg2, (1, 1, 1)).mean > 0
+
+
 def test_case_scores_are_the_means_of_dsc_and_nsd_computed_apart(rng):
     gt = blob(rng, (10, 20, 30)).astype(np.uint8)
     gt[blob(rng, gt.shape)] = 2

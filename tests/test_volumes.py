@@ -123,3 +123,83 @@ def test_a_nifti_with_nan_voxels_is_refused(tmp_path):
     nib.save(nib.Nifti1Image(data, np.eye(4)), str(path))
     with pytest.raises(CaseError, match="nan.nii.gz: voxels contain NaN"):
         load_volume(path)
+
+
+@pytest.fixture
+def ct_volume(tmp_path, rng):
+    """A small CT volume in Hounsfield units (-1000 to 1500) as NIfTI, and a box file."""
+    hu = rng.integers(-1000, 1500, (20, 24, 6)).astype(np.int16)
+    path = tmp_path / "ct.nii.gz"
+    nib.save(nib.Nifti1Image(hu, np.eye(4)), str(path))
+    boxes = tmp_path / "boxes.json"
+    boxes.write_text("[[2, 3, 1, 15, 18, 4]]")
+    return path, boxes
+
+
+def prepared_by_cli(monkeypatch, tmp_path, image, boxes, *options):
+    """Runs segment-volume with the segmentation skipped; the exit code and the voxels
+    it would have segmented."""
+    seen = []
+
+    def segment_3d(self, volume, boxes, modality=None, name="3D<volume>"):
+        seen.append(volume.copy())
+        self.last_stats = {"strategy": "skipped"}
+        return np.zeros(volume.shape, np.uint8)
+
+    monkeypatch.setattr(Segmenter, "segment_3d", segment_3d)
+    out = tmp_path / "labels.nii.gz"
+    args = ["segment-volume", str(image), "--boxes", str(boxes), "-o", str(out), "--threads", "1"]
+    code = main([*args, *options])
+    return code, (seen[0] if seen else None)
+
+
+def test_segment_volume_window_presets_prepare_ct_differently(ct_volume, monkeypatch, tmp_path):
+    image, boxes = ct_volume
+    raw = load_volume(image).array
+    prepared = {}
+    for window in ("lung", "brain"):
+        code, prepared[window] = prepared_by_cli(
+            monkeypatch, tmp_path, image, boxes, "--modality", "CT", "--window", window
+        )
+        assert code == 0
+        np.testing.assert_array_equal(prepared[window], intensity.prepare_ct(raw, window=window))
+    assert not np.array_equal(prepared["lung"], prepared["brain"])
+    code, default = prepared_by_cli(monkeypatch, tmp_path, image, boxes, "--modality", "CT")
+    assert code == 0
+    np.testing.assert_array_equal(default, intensity.prepare_ct(raw, window="soft_tissue"))
+
+
+def test_segment_volume_level_and_width_override_the_window(ct_volume, monkeypatch, tmp_path):
+    image, boxes = ct_volume
+    raw = load_volume(image).array
+    code, prepared = prepared_by_cli(
+        monkeypatch, tmp_path, image, boxes, "--modality", "CT", "--level", "300", "--width", "50"
+    )
+    assert code == 0
+    expected = intensity.prepare_ct(raw, level=300, width=50)
+    np.testing.assert_array_equal(prepared, expected)
+    assert not np.array_equal(expected, intensity.prepare_ct(raw))
+    # Only the level given: the preset's width stays (brain: 80).
+    code, prepared = prepared_by_cli(
+        monkeypatch, tmp_path, image, boxes, "--modality", "CT", "--window", "brain", "--level", "0"
+    )
+    assert code == 0
+    np.testing.assert_array_equal(prepared, intensity.prepare_ct(raw, level=0, width=80))
+
+
+def test_segment_volume_no_prepare_keeps_uint8_voxels(tmp_path, monkeypatch, rng, capsys):
+    voxels = rng.integers(0, 256, (20, 24, 6)).astype(np.uint8)
+    image = tmp_path / "ready.nii.gz"
+    nib.save(nib.Nifti1Image(voxels, np.eye(4)), str(image))
+    boxes = tmp_path / "boxes.json"
+    boxes.write_text("[[2, 3, 1, 15, 18, 4]]")
+    raw = load_volume(image).array
+    code, kept = prepared_by_cli(monkeypatch, tmp_path, image, boxes, "--no-prepare")
+    assert code == 0
+    np.testing.assert_array_equal(kept, raw)
+    code, prepared = prepared_by_cli(monkeypatch, tmp_path, image, boxes)
+    assert not np.array_equal(prepared, raw)  # percentile clipping changes them
+    # Not uint8: refused, since nothing would scale it.
+    nib.save(nib.Nifti1Image(voxels.astype(np.int16), np.eye(4)), str(image))
+    code, _ = prepared_by_cli(monkeypatch, tmp_path, image, boxes, "--no-prepare")
+    assert code == 1 and "--no-prepare needs uint8 voxels, got int16" in capsys.readouterr().err

@@ -87,8 +87,13 @@ def check_case(imgs, boxes, name: str = "<array>", spacing=None) -> Case:
     if 0 in imgs.shape:
         raise CaseError(name, f"imgs is empty, shape {imgs.shape}")
     boxes = np.ascontiguousarray(boxes, dtype=np.float64)
-    if not np.all(np.isfinite(boxes)):
-        raise CaseError(name, "boxes contain NaN or infinite values")
+    non_finite = np.nonzero(~np.all(np.isfinite(boxes), axis=1))[0]
+    if non_finite.size:
+        raise CaseError(
+            name,
+            f"box {non_finite[0] + 1} has a NaN or infinite coordinate: "
+            f"{boxes[non_finite[0]].tolist()}",
+        )
     lo, hi = (boxes[:, :2], boxes[:, 2:]) if width == 4 else (boxes[:, :3], boxes[:, 3:])
     inverted = np.nonzero(np.any(hi < lo, axis=1))[0]
     if inverted.size:

@@ -1,0 +1,368 @@
+#!/usr/bin/env python3
+"""Mutation check: do the tests notice when a rule is broken?
+
+Each mutant is one scripted text replacement in one source file.  The script copies the
+tree (tracked and untracked, not ignored files) into a work folder, never touching the
+working tree, and builds the C++ core there with CMake, once, into a build folder of its
+own.  Then, for each mutant, it restores the pristine copy, applies the replacement,
+rebuilds (incrementally: a C++ mutant recompiles one file and relinks, a Python mutant
+builds nothing), and runs the fast tests (``pytest -m "not slow"``) from the copy against
+the mutated package, which it puts first on PYTHONPATH.  The rest of the environment (numpy,
+onnxruntime, the converted model in $MEDSAM_FAST_HOME) is the running interpreter's.
+
+A mutant is KILLED when the tests fail and SURVIVED when they pass.  The exit code is 1
+if any mutant survives (or the unmutated copy fails its tests), else 0.
+
+    python scripts/mutation_check.py                 # every mutant, fast tests
+    python scripts/mutation_check.py --slow          # also the slow tests
+    python scripts/mutation_check.py --only dsc_rule --only label_order_2d
+    python scripts/mutation_check.py --list
+
+Needs CMake, a C++ compiler and pybind11 (``pip install pybind11``) in the interpreter
+that runs it; the build itself is the project's CMakeLists.txt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    path: str  # relative to the repository root
+    old: str  # must occur exactly once in the file
+    new: str
+    why: str
+
+    @property
+    def is_cpp(self) -> bool:
+        return self.path.startswith("src/")
+
+
+MUTANTS = [
+    Mutant(
+        "decode_batch_offset",
+        "src/cpp/segment/batch_decode.cpp",
+        "decode_chunk(model, embedding, &boxes[first], count, logits.data())",
+        "decode_chunk(model, embedding, &boxes[first > 0 ? first - 1 : 0], count, logits.data())",
+        "every batch after the first decodes the boxes one place too early",
+    ),
+    Mutant(
+        "decode_split_offset",
+        "src/cpp/segment/batch_decode.cpp",
+        "logits + split * kLogitElements",
+        "logits + (split - 1) * kLogitElements",
+        "the helper thread's half of a batch overwrites the other half's last logits",
+    ),
+    Mutant(
+        "label_order_2d",
+        "src/cpp/image/masks.hpp",
+        "if (mask[row + x]) out[row + x] = label;",
+        "if (mask[row + x] && out[row + x] == 0) out[row + x] = label;",
+        "2D: the earlier box wins where boxes overlap",
+    ),
+    Mutant(
+        "label_value_2d",
+        "src/cpp/segment/segment_2d.cpp",
+        "static_cast<Label>(i + 1)",
+        "static_cast<Label>(i + 2)",
+        "2D: box i gets label i + 2",
+    ),
+    Mutant(
+        "label_order_3d",
+        "src/cpp/image/masks.hpp",
+        "if (mask[i] && out[i] < label) out[i] = label;",
+        "if (mask[i] && (out[i] == 0 || out[i] > label)) out[i] = label;",
+        "3D propagation: the earlier box wins where boxes overlap",
+    ),
+    Mutant(
+        "resize_rounding",
+        "src/cpp/image/resize.cpp",
+        "d[i] = to_uint8(std::lrint(acc[i]));",
+        "d[i] = to_uint8(static_cast<long>(acc[i]));",
+        "INTER_AREA shrinking truncates instead of rounding",
+    ),
+    Mutant(
+        "resize_half_up",
+        "src/cpp/image/resize.cpp",
+        "to_uint8(std::lrint(static_cast<float>(sum) * inv_area))",
+        "to_uint8(static_cast<long>(static_cast<float>(sum) * inv_area + 0.5f))",
+        "INTER_AREA block shrinking rounds half up instead of half to even",
+    ),
+    Mutant(
+        "margin_ignored",
+        "src/cpp/segment/propagate_3d.cpp",
+        "walk_boxes(runner, volume, settings.margin, walks",
+        "walk_boxes(runner, volume, 0, walks",
+        "3D propagation ignores the margin",
+    ),
+    Mutant(
+        "margin_plus_one",
+        "src/cpp/image/masks.cpp",
+        "std::min(kFrame, v + margin)",
+        "std::min(kFrame, v + margin + 1)",
+        "the propagation box grows one pixel too far at its high end",
+    ),
+    Mutant(
+        "dsc_rule",
+        "python/medsam_fast/evaluation/metrics.py",
+        "if not case_dsc > 0.2:",
+        "if not case_dsc >= 0.0:",
+        "NSD counted whatever the DSC (the challenge's DSC > 0.2 rule removed)",
+    ),
+    Mutant(
+        "dsc_rule_boundary",
+        "python/medsam_fast/evaluation/metrics.py",
+        "if not case_dsc > 0.2:",
+        "if not case_dsc >= 0.2:",
+        "NSD counted at DSC == 0.2 exactly",
+    ),
+    Mutant(
+        "modality_folding",
+        "python/medsam_fast/segmentation/routing.py",
+        'key = modality.strip().lower().replace("_", "-")',
+        "key = modality.strip()",
+        "modalities no longer fold case, so 3DBox_CT_x.npz misses the table's 'ct' route",
+    ),
+    Mutant(
+        "box_bounds_off_by_one",
+        "python/medsam_fast/io/cases.py",
+        "np.any(lo > extent - 1, axis=1)",
+        "np.any(lo > extent, axis=1)",
+        "a box starting one pixel past the image is accepted",
+    ),
+    Mutant(
+        "margin_override_ignored",
+        "python/medsam_fast/segmentation/segmenter.py",
+        "return chosen if self.margin is None else replace(chosen, margin=self.margin)",
+        "return chosen",
+        "Segmenter(margin=...) / --margin no longer overrides the table",
+    ),
+]
+
+
+def copy_tree(dest: Path) -> None:
+    """The working tree as it is (tracked and untracked files, not ignored ones)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    ).stdout.split(b"\0")
+    for raw in listed:
+        if not raw:
+            continue
+        rel = Path(os.fsdecode(raw))
+        src = ROOT / rel
+        if not src.is_file():  # deleted but not yet committed
+            continue
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, dest / rel)
+
+
+def apply(mutant: Mutant, tree: Path) -> None:
+    path = tree / mutant.path
+    text = path.read_text()
+    count = text.count(mutant.old)
+    if count != 1:
+        raise SystemExit(
+            f"mutant {mutant.name}: {mutant.old!r} occurs {count} times in {mutant.path} "
+            "(expected exactly once); update the mutant to the refactored code"
+        )
+    path.write_text(text.replace(mutant.old, mutant.new))
+
+
+def restore(mutant: Mutant, tree: Path) -> None:
+    # copyfile, not copy2: a fresh mtime, so the build sees the file changed back.
+    shutil.copyfile(ROOT / mutant.path, tree / mutant.path)
+
+
+def run(cmd, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, text=True, capture_output=True, **kwargs)
+
+
+class Build:
+    def __init__(self, tree: Path, build_dir: Path):
+        self.tree, self.build_dir = tree, build_dir
+
+    def configure(self) -> None:
+        import pybind11
+
+        cmd = [
+            "cmake",
+            "-S",
+            str(self.tree),
+            "-B",
+            str(self.build_dir),
+            "-DCMAKE_BUILD_TYPE=Release",
+            f"-DPython_EXECUTABLE={sys.executable}",
+            f"-Dpybind11_DIR={pybind11.get_cmake_dir()}",
+        ]
+        if shutil.which("ninja"):
+            cmd += ["-G", "Ninja"]
+        self._check(run(cmd), "configure")
+
+    def build(self) -> None:
+        jobs = str(os.cpu_count() or 1)
+        self._check(
+            run(["cmake", "--build", str(self.build_dir), "--target", "_core", "-j", jobs]),
+            "build",
+        )
+        built = sorted(self.build_dir.glob("_core*.so")) + sorted(self.build_dir.glob("_core*.pyd"))
+        if not built:
+            raise SystemExit(f"no _core module in {self.build_dir}")
+        package = self.tree / "python" / "medsam_fast"
+        for old in package.glob("_core*.so"):
+            old.unlink()
+        shutil.copy2(built[0], package / built[0].name)
+
+    @staticmethod
+    def _check(result, step) -> None:
+        if result.returncode != 0:
+            sys.stderr.write(result.stdout[-4000:] + result.stderr[-4000:])
+            raise SystemExit(f"CMake {step} failed")
+
+
+FAILED_TEST = re.compile(r"^(?:FAILED|ERROR) (\S+)", re.MULTILINE)
+
+
+def run_tests(tree: Path, slow: bool, fail_fast: bool, extra: list[str]) -> tuple[bool, str, float]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(tree / "python"), *filter(None, [env.get("PYTHONPATH")])]
+    )
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfE"]
+    if not slow:
+        cmd += ["-m", "not slow"]
+    if fail_fast:
+        cmd += ["-x"]
+    cmd += extra
+    started = time.perf_counter()
+    result = run(cmd, cwd=tree, env=env)
+    seconds = time.perf_counter() - started
+    failed = FAILED_TEST.findall(result.stdout)
+    if result.returncode not in (0, 1):  # collection errors, crashes: killed, but say so
+        failed = failed or [f"pytest exit code {result.returncode}"]
+    return result.returncode == 0, ", ".join(failed), seconds
+
+
+def check_import(tree: Path) -> None:
+    env = dict(os.environ, PYTHONPATH=str(tree / "python"))
+    result = run(
+        [sys.executable, "-c", "import medsam_fast._core as c, sys; print(c.__file__)"],
+        env=env,
+        cwd=tree,
+    )
+    where = result.stdout.strip()
+    if result.returncode != 0 or not where.startswith(str(tree)):
+        raise SystemExit(f"the copy's package does not import from the copy: {where or result}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--slow", action="store_true", help="also run the slow tests")
+    parser.add_argument(
+        "--only", action="append", default=[], metavar="NAME", help="run this mutant (repeatable)"
+    )
+    parser.add_argument("--list", action="store_true", help="list the mutants and exit")
+    parser.add_argument(
+        "--all-failures",
+        action="store_true",
+        help="run every test for each mutant (default: stop at the first failure)",
+    )
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=None,
+        help="where to copy and build (default: a temporary folder, removed afterwards)",
+    )
+    parser.add_argument(
+        "--skip-baseline",
+        action="store_true",
+        help="do not run the tests on the unmutated copy first",
+    )
+    parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
+    args = parser.parse_args(argv)
+
+    if args.list:
+        for m in MUTANTS:
+            print(f"{m.name:<24}{m.path}: {m.why}")
+        return 0
+    names = {m.name for m in MUTANTS}
+    unknown = set(args.only) - names
+    if unknown:
+        parser.error(f"unknown mutant(s) {sorted(unknown)}; see --list")
+    chosen = [m for m in MUTANTS if not args.only or m.name in args.only]
+
+    # Every mutant's pattern must be in today's code, chosen or not.
+    for m in MUTANTS:
+        count = (ROOT / m.path).read_text().count(m.old)
+        if count != 1:
+            raise SystemExit(f"mutant {m.name}: pattern found {count} times in {m.path}")
+
+    started = time.perf_counter()
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="medsam-mutants-"))
+    work.mkdir(parents=True, exist_ok=True)
+    tree, build_dir = work / "tree", work / "build"
+    try:
+        if tree.exists():
+            shutil.rmtree(tree)
+        tree.mkdir()
+        copy_tree(tree)
+        build = Build(tree, build_dir)
+        print(f"copy in {tree}; configuring and building the core ...", flush=True)
+        build.configure()
+        build.build()
+        check_import(tree)
+        print(f"built in {time.perf_counter() - started:.0f} s", flush=True)
+
+        if not args.skip_baseline:
+            ok, failed, seconds = run_tests(tree, args.slow, True, args.pytest_args)
+            print(f"{'baseline':<24}{'passes' if ok else 'FAILS'} ({seconds:.0f} s)", flush=True)
+            if not ok:
+                print(f"the unmutated copy fails: {failed}", file=sys.stderr)
+                return 1
+
+        rows = []
+        for m in chosen:
+            apply(m, tree)
+            try:
+                if m.is_cpp:
+                    build.build()
+                ok, failed, seconds = run_tests(
+                    tree, args.slow, not args.all_failures, args.pytest_args
+                )
+            finally:
+                restore(m, tree)
+                if m.is_cpp:
+                    build.build()
+            status = "SURVIVED" if ok else "KILLED"
+            rows.append((m.name, status, failed))
+            print(f"{m.name:<24}{status:<10}({seconds:.0f} s) {failed}", flush=True)
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+    print(f"\n{'mutant':<24}{'result':<10}killed by")
+    for name, status, failed in rows:
+        print(f"{name:<24}{status:<10}{failed}")
+    survivors = [name for name, status, _ in rows if status == "SURVIVED"]
+    elapsed = time.perf_counter() - started
+    print(f"\n{len(rows) - len(survivors)} of {len(rows)} killed in {elapsed:.0f} s")
+    return 1 if survivors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
