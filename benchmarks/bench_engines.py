@@ -18,8 +18,9 @@ One benchmark per case; each of its rounds runs every configuration once, back t
   and decoder seconds, the speed-up left if nothing else took time (one decoder run per
   box is the same work in both pipelines, so it bounds the many-box ratio);
 - ``dsc_vs_truth`` (mean DSC against the ground truth), ``identical_to_plain`` and
-  ``dsc_vs_plain`` (from the last round's segs), and the median encode and decode
-  seconds; plain-onnx's entry holds its median encode, decode and upsample seconds.
+  ``dsc_vs_plain`` (from the last round's segs), and the median preprocess, encode,
+  decode and postprocess seconds; plain-onnx's entry holds its median encode, decode and
+  upsample seconds.
 
 ``test_encoder_one_slice`` (2 calls per step) and ``test_decoder_one_box`` (10 calls per
 step) time each configuration's model calls alone, interleaved the same way (reference:
@@ -32,7 +33,13 @@ import statistics
 
 import numpy as np
 import pytest
-from cases import LABELLED_CASES, covered_slices, microscopy_many_boxes, reference_slice_input
+from cases import (
+    LABELLED_CASES,
+    covered_slices,
+    microscopy_many_boxes,
+    reference_slice_input,
+    warm_up,
+)
 from interleave import Interleaved, ratio_summary, record
 
 from medsam_fast import metrics
@@ -42,15 +49,6 @@ CONFIGS = ["onnxruntime-fp32"]
 if importlib.util.find_spec("openvino") is not None:
     CONFIGS += ["openvino-fp32", "openvino-bf16"]
 CASES = {**LABELLED_CASES, "2d-microscopy-113": microscopy_many_boxes}
-
-
-def _warm_up(segmenter):
-    """Create every session a case can need (the second pair for 3D propagation and for
-    many 2D boxes) before any timing, so no round pays for it."""
-    rng = np.random.default_rng(0)
-    volume = rng.integers(0, 255, (3, 64, 64), dtype=np.uint8)
-    segmenter.segment({"imgs": volume, "boxes": np.array([[8, 8, 0, 40, 40, 2]] * 2)})
-    segmenter.segment({"imgs": volume[0], "boxes": np.array([[8, 8, 40, 40]] * 9)})
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +61,7 @@ def segmenters():
         made[config] = Segmenter(
             strategy="baseline", threads=THREADS, engine=engine, precision=precision
         )
-        _warm_up(made[config])
+        warm_up(made[config])
     return made
 
 
@@ -138,7 +136,9 @@ def test_engines(benchmark, case, segmenters, plain, rounds):
     for name in ["plain-onnx", *CONFIGS]:
         segs = runs.outputs[name]
         entry = info[name]
-        for stage in ["encode", "decode", "upsample"]:
+        # plain-onnx's stages are encode, decode and upsample; medsam_fast's come from
+        # last_stats (preprocess, encode, decode, postprocess, which includes upsampling).
+        for stage in ["preprocess", "encode", "decode", "upsample", "postprocess"]:
             key = stage if name == "plain-onnx" else f"{stage}_seconds"
             values = [s[key] for s in stages[name] if key in s]
             if values:
