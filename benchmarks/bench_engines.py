@@ -1,41 +1,54 @@
-"""Both engines, fp32 and bf16, side by side with the plain Python pipeline, same run.
+"""Both engines, fp32 and bf16, beside the plain Python pipeline, interleaved.
 
-    pytest benchmarks/bench_engines.py --benchmark-only --benchmark-group-by=param:case
+    pytest benchmarks/bench_engines.py --benchmark-only [--rounds 3] [-k 2d-]
 
-Configurations: ``onnxruntime-fp32`` (the default), ``openvino-fp32``, ``openvino-bf16``
-(OpenVINO needs the ``openvino`` extra; those rows are skipped without it) and
-``plain-onnx`` (the challenge's Python way on ONNX Runtime, see bench_speed.py).  Every
-configuration runs the baseline rule on the same real cases.  ``extra_info`` holds the
-case's mean DSC against its ground truth, its mean DSC against onnxruntime-fp32's segs
-(the precision's own effect), whether the segs are identical to onnxruntime-fp32's, and
-the speed-up over plain-onnx measured in this run; on 2D cases also ``ceiling_vs_plain``, the
-speed-up left if everything but the encoder and decoder calls took no time (one decoder run
-per box is the same work in both pipelines, so it bounds the many-box ratio); on 3D cases
-``encoder_floor_seconds``, the encoder alone on the case's distinct slices timed just before
-the case, and ``vs_encoder_floor``, the case's time over it.  The plain pipeline's rows hold
-its own encode, decode and upsample seconds.
-``test_encoder_floor`` times each configuration's encoder on one slice.
+Configurations: ``plain-onnx`` (the challenge's Python way on ONNX Runtime, the
+reference), ``onnxruntime-fp32`` (the default), ``openvino-fp32`` and ``openvino-bf16``
+(OpenVINO needs the ``openvino`` extra; without it those configurations are left out).
+Every configuration runs the baseline rule on the same real cases.
+
+One benchmark per case; each of its rounds runs every configuration once, back to back
+(interleave.py).  ``extra_info[config]`` holds:
+- ``seconds`` (one per round) and ``median_seconds``;
+- ``speedup``: plain-onnx's time over this configuration's, within each round, as
+  ``median``, ``min``, ``max`` and ``rounds``;
+- on 3D cases, ``vs_encoder_floor``: the case's time over ``<config> floor``, the encoder
+  alone on the case's distinct slices, timed just before the case in the same round;
+- on 2D cases, ``ceiling_vs_plain``: plain-onnx's time over this configuration's encoder
+  and decoder seconds, the speed-up left if nothing else took time (one decoder run per
+  box is the same work in both pipelines, so it bounds the many-box ratio);
+- ``dsc_vs_truth`` (mean DSC against the ground truth), ``identical_to_plain`` and
+  ``dsc_vs_plain`` (from the last round's segs), and the median preprocess, encode,
+  decode and postprocess seconds; plain-onnx's entry holds its median encode, decode and
+  upsample seconds.
+
+``test_encoder_one_slice`` (2 calls per step) and ``test_decoder_one_box`` (10 calls per
+step) time each configuration's model calls alone, interleaved the same way (reference:
+onnxruntime-fp32); ``extra_info[config]['per_call_seconds']`` is the median step over
+its calls.
 """
 
 import importlib.util
-import time
+import statistics
 
 import numpy as np
 import pytest
-from cases import CASES, LABELLED_CASES, covered_slices, reference_slice_input
+from cases import (
+    LABELLED_CASES,
+    covered_slices,
+    microscopy_many_boxes,
+    reference_slice_input,
+    warm_up,
+)
+from interleave import Interleaved, ratio_summary, record
 
 from medsam_fast import metrics
 from shared_fixtures import THREADS
 
-CONFIGS = ["onnxruntime-fp32", "openvino-fp32", "openvino-bf16"]
-ALL_CASES = {**CASES, **LABELLED_CASES}
-_segs: dict = {}
-_seconds: dict = {}
-
-
-def _needs_openvino(config):
-    if config.startswith("openvino") and importlib.util.find_spec("openvino") is None:
-        pytest.skip("openvino is not installed (pip install 'medsam-fast[openvino]')")
+CONFIGS = ["onnxruntime-fp32"]
+if importlib.util.find_spec("openvino") is not None:
+    CONFIGS += ["openvino-fp32", "openvino-bf16"]
+CASES = {**LABELLED_CASES, "2d-microscopy-113": microscopy_many_boxes}
 
 
 @pytest.fixture(scope="module")
@@ -43,21 +56,17 @@ def segmenters():
     from medsam_fast import Segmenter
 
     made = {}
-
-    def get(config):
-        if config not in made:
-            engine, precision = config.split("-")
-            made[config] = Segmenter(
-                strategy="baseline", threads=THREADS, engine=engine, precision=precision
-            )
-        return made[config]
-
-    return get
+    for config in CONFIGS:
+        engine, precision = config.split("-")
+        made[config] = Segmenter(
+            strategy="baseline", threads=THREADS, engine=engine, precision=precision
+        )
+        warm_up(made[config])
+    return made
 
 
-def _encoder_floor_seconds(model, data) -> float:
-    """The encoder alone on every distinct slice the case's boxes cover, timed just before
-    the case itself: this machine's speed drifts, so the floor is measured beside the case."""
+def _encoder_floor(model, data):
+    """The encoder alone on every distinct slice the case's boxes cover."""
     from medsam_fast import _core
 
     imgs = data["imgs"]
@@ -65,10 +74,12 @@ def _encoder_floor_seconds(model, data) -> float:
         _core.prepare_encoder_input(np.ascontiguousarray(imgs[z]))[0]
         for z in covered_slices(data["boxes"], len(imgs))
     ]
-    start = time.perf_counter()
-    for x in inputs:
-        model.encode(x)
-    return time.perf_counter() - start
+
+    def run():
+        for x in inputs:
+            model.encode(x)
+
+    return run
 
 
 def _mean_dsc(reference, segs):
@@ -77,72 +88,113 @@ def _mean_dsc(reference, segs):
     return round(float(metrics.dsc(reference, segs).mean), 4)
 
 
-@pytest.mark.parametrize("case", list(ALL_CASES))
-@pytest.mark.parametrize("config", ["plain-onnx"] + CONFIGS)
-def test_engine_latency(benchmark, case, config, segmenters, plain):
-    data = ALL_CASES[case]()
-    floor = None
-    if config == "plain-onnx":
+def _median(values):
+    return round(statistics.median(values), 3)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_engines(benchmark, case, segmenters, plain, rounds):
+    data = CASES[case]()
+    is_3d = data["boxes"].shape[1] == 6
+    runs = Interleaved(reference="plain-onnx")
+    stages = {name: [] for name in ["plain-onnx", *CONFIGS]}
+
+    def run_plain():
         plain.seconds.clear()
-        run = lambda: plain.segment(data["imgs"], data["boxes"])  # noqa: E731
-    else:
-        _needs_openvino(config)
-        segmenter = segmenters(config)
-        run = lambda: segmenter.segment(data)  # noqa: E731
-        if data["boxes"].shape[1] == 6:
-            floor = _encoder_floor_seconds(segmenter.model, data)
-    start = time.perf_counter()
-    segs = benchmark.pedantic(run, rounds=1, iterations=1)
-    _seconds[(case, config)] = time.perf_counter() - start
-    _segs[(case, config)] = segs
-    info = benchmark.extra_info
-    if config == "plain-onnx":
-        info.update({f"{stage}_seconds": round(t, 3) for stage, t in plain.seconds.items()})
-    if "gts" in data:
-        info["dsc_vs_truth"] = _mean_dsc(data["gts"], segs)
-    fp32 = _segs.get((case, "onnxruntime-fp32"))
-    if fp32 is not None and config != "onnxruntime-fp32":
-        info["identical_to_onnxruntime_fp32"] = bool(np.array_equal(fp32, segs))
-        info["dsc_vs_onnxruntime_fp32"] = _mean_dsc(fp32, segs)
-    if floor is not None:
-        info["encoder_floor_seconds"] = round(floor, 2)
-        info["vs_encoder_floor"] = round(_seconds[(case, config)] / floor, 2)
-    if config != "plain-onnx" and (case, "plain-onnx") in _seconds:
-        info["speedup_vs_plain"] = round(
-            _seconds[(case, "plain-onnx")] / _seconds[(case, config)], 2
+        segs = plain.segment(data["imgs"], data["boxes"])
+        stages["plain-onnx"].append(dict(plain.seconds))
+        return segs
+
+    def run_config(config):
+        def run():
+            segs = segmenters[config].segment(data)
+            stages[config].append(dict(segmenters[config].last_stats))
+            return segs
+
+        return run
+
+    runs.add("plain-onnx", run_plain)
+    for config in CONFIGS:
+        floor = (
+            {f"{config} floor": _encoder_floor(segmenters[config].model, data)} if is_3d else None
         )
-    if config != "plain-onnx":
-        stages = segmenters(config).last_stats
-        info["slices_encoded"] = stages.get("slices_encoded")
-        info["encode_seconds"] = round(stages.get("encode_seconds", 0.0), 3)
-        info["decode_seconds"] = round(stages.get("decode_seconds", 0.0), 3)
-        if data["boxes"].shape[1] == 4 and (case, "plain-onnx") in _seconds:
-            # The speed-up this configuration could reach if nothing but its encoder and
-            # decoder calls took time: every box needs its own decoder run in both pipelines.
-            model_seconds = stages.get("encode_seconds", 0.0) + stages.get("decode_seconds", 0.0)
-            info["ceiling_vs_plain"] = round(_seconds[(case, "plain-onnx")] / model_seconds, 2)
+        runs.add(config, run_config(config), before=floor)
+
+    plain.segment(np.zeros((64, 64), np.uint8) + 9, np.array([[8, 8, 40, 40]]))  # warm-up
+    benchmark.pedantic(runs.round, rounds=rounds, iterations=1)
+
+    for config in CONFIGS:
+        if is_3d:
+            runs.add_ratio("vs_encoder_floor", config, runs.ratio(config, f"{config} floor"))
+        else:
+            model_seconds = [s["encode_seconds"] + s["decode_seconds"] for s in stages[config]]
+            runs.add_ratio(
+                "ceiling_vs_plain", config, ratio_summary(runs.seconds["plain-onnx"], model_seconds)
+            )
+    info = runs.summary()
+    plain_segs = runs.outputs["plain-onnx"]
+    for name in ["plain-onnx", *CONFIGS]:
+        segs = runs.outputs[name]
+        entry = info[name]
+        # plain-onnx's stages are encode, decode and upsample; medsam_fast's come from
+        # last_stats (preprocess, encode, decode, postprocess, which includes upsampling).
+        for stage in ["preprocess", "encode", "decode", "upsample", "postprocess"]:
+            key = stage if name == "plain-onnx" else f"{stage}_seconds"
+            values = [s[key] for s in stages[name] if key in s]
+            if values:
+                entry[f"{stage}_seconds"] = _median(values)
+        if name != "plain-onnx":
+            entry["slices_encoded"] = stages[name][-1].get("slices_encoded")
+            entry["identical_to_plain"] = bool(np.array_equal(plain_segs, segs))
+            entry["dsc_vs_plain"] = _mean_dsc(plain_segs, segs)
+        if "gts" in data:
+            entry["dsc_vs_truth"] = _mean_dsc(data["gts"], segs)
+    benchmark.extra_info.update(info)
+    record(case, runs)
 
 
-# The `case` parameters name the measurement, so --benchmark-group-by=param:case groups them.
-@pytest.mark.parametrize("case", ["encoder-one-slice"])
-@pytest.mark.parametrize("config", CONFIGS)
-def test_encoder_floor(benchmark, config, case, segmenters):
-    """The encoder alone on one real slice; a case's floor is this times its distinct slices."""
-    _needs_openvino(config)
-    model = segmenters(config).model
+def _model_calls(benchmark, rounds, title, make_call, calls):
+    """Each configuration's step is `calls` calls in a row; `per_call_seconds` is the
+    median step over `calls`."""
+    runs = Interleaved(reference="onnxruntime-fp32")
+    for config in CONFIGS:
+        call = make_call(config)
+        call()  # warm-up
+
+        def run(call=call):
+            for _ in range(calls):
+                call()
+
+        runs.add(config, run)
+    benchmark.pedantic(runs.round, rounds=rounds, iterations=1)
+    info = runs.summary()
+    for config in CONFIGS:
+        info[config]["calls_per_round"] = calls
+        info[config]["per_call_seconds"] = round(info[config]["median_seconds"] / calls, 4)
+    benchmark.extra_info.update(info)
+    record(f"{title} ({calls} calls per step)", runs)
+
+
+def test_encoder_one_slice(benchmark, segmenters, rounds):
+    """The encoder alone on one real slice (Colin27 axial 80)."""
     x = reference_slice_input()
-    model.encode(x)
-    benchmark.pedantic(lambda: model.encode(x), rounds=5, iterations=1)
+
+    def make_run(config):
+        model = segmenters[config].model
+        return lambda: model.encode(x)
+
+    _model_calls(benchmark, rounds, "encoder-one-slice", make_run, calls=2)
 
 
-@pytest.mark.parametrize("case", ["decoder-one-box"])
-@pytest.mark.parametrize("config", CONFIGS)
-def test_decoder_per_box(benchmark, config, case, segmenters):
+def test_decoder_one_box(benchmark, segmenters, rounds):
     """The decoder alone, one box per call on one real slice's embedding: the per-box cost
     both pipelines pay on a many-box image however the rest is arranged."""
-    _needs_openvino(config)
-    model = segmenters(config).model
-    embedding = model.encode(reference_slice_input())
+    x = reference_slice_input()
     box = np.array([[60, 70, 140, 150]], dtype=np.float32)
-    model.decode(embedding, box)
-    benchmark.pedantic(lambda: model.decode(embedding, box), rounds=10, iterations=1)
+
+    def make_run(config):
+        model = segmenters[config].model
+        embedding = model.encode(x)
+        return lambda: model.decode(embedding, box)
+
+    _model_calls(benchmark, rounds, "decoder-one-box", make_run, calls=10)

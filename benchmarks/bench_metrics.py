@@ -1,18 +1,24 @@
 """NSD on the whole AAL atlas (116 labels, 181x217x181) against DeepMind's surface-distance.
 
-    pytest benchmarks/bench_metrics.py --benchmark-only
+    pytest benchmarks/bench_metrics.py --benchmark-only [--rounds 3]
 
-Both run in the same session on the same label maps (the atlas against itself shifted
-by one voxel), 2 threads for medsam_fast.
+Both run on the same label maps (the atlas against itself shifted by one voxel), 2 threads
+for medsam_fast, interleaved (interleave.py): each round runs surface-distance (the
+reference) once and medsam_fast 5 times in a row.
+``extra_info['medsam_fast']['speedup_per_call']`` is surface-distance's time over one
+medsam_fast call (its step over 5) within each round (``median``, ``min``, ``max``);
+``per_call_seconds`` is the median of those calls.
 """
 
 import numpy as np
 import pytest
+from interleave import Interleaved, ratio_summary, record
 
 from medsam_fast import metrics
 from realdata import colin27
 
 SPACING = (1.0, 1.0, 1.0)
+CALLS = 5
 
 
 @pytest.fixture(scope="module")
@@ -32,19 +38,23 @@ def reference_nsd(gt, seg):
     return float(np.nanmean(values))
 
 
-@pytest.mark.parametrize("implementation", ["medsam_fast", "surface-distance"])
-def test_nsd_whole_aal_atlas(benchmark, label_maps, implementation):
+def test_nsd_whole_aal_atlas(benchmark, label_maps, rounds):
     gt, seg = label_maps
-    if implementation == "medsam_fast":
-        run = lambda: metrics.nsd(gt, seg, SPACING, threads=2).mean  # noqa: E731
-        rounds = 5
-    else:
-        run = lambda: reference_nsd(gt, seg)  # noqa: E731
-        rounds = 1
-    value = benchmark.pedantic(run, rounds=rounds, iterations=1)
-    assert value == pytest.approx(
-        reference_nsd(gt, seg)
-        if implementation == "medsam_fast"
-        else metrics.nsd(gt, seg, SPACING).mean,
-        abs=1e-6,
+    runs = Interleaved(reference="surface-distance")
+    runs.add("surface-distance", lambda: reference_nsd(gt, seg))
+    runs.add(
+        "medsam_fast", lambda: [metrics.nsd(gt, seg, SPACING, threads=2).mean for _ in range(CALLS)]
     )
+    benchmark.pedantic(runs.round, rounds=rounds, iterations=1)
+    assert runs.outputs["medsam_fast"][0] == pytest.approx(
+        runs.outputs["surface-distance"], abs=1e-6
+    )
+    per_call = [s / CALLS for s in runs.seconds["medsam_fast"]]
+    runs.add_ratio(
+        "speedup_per_call", "medsam_fast", ratio_summary(runs.seconds["surface-distance"], per_call)
+    )
+    info = runs.summary()
+    info["medsam_fast"]["calls_per_round"] = CALLS
+    info["medsam_fast"]["per_call_seconds"] = round(float(np.median(per_call)), 4)
+    benchmark.extra_info.update(info)
+    record(f"whole AAL atlas NSD (medsam_fast: {CALLS} calls per step)", runs)

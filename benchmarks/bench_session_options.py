@@ -26,6 +26,7 @@ ORT_SETTINGS = {
     "ort-all-1thread": dict(level="ORT_ENABLE_ALL", intra=1),
     "ort-all-2threads-no-arena": dict(level="ORT_ENABLE_ALL", intra=THREADS, arena=False),
     "ort-all-parallel-2x1": dict(level="ORT_ENABLE_ALL", intra=1, inter=THREADS, parallel=True),
+    "ort-all-2threads-no-spinning": dict(level="ORT_ENABLE_ALL", intra=THREADS, spinning=False),
 }
 OPENVINO_SETTINGS = {
     "openvino-latency-f32 (ours)": {
@@ -70,6 +71,8 @@ def test_onnxruntime_setting(benchmark, setting, segmenter, slice_input, core_em
     options.intra_op_num_threads = s["intra"]
     options.inter_op_num_threads = s.get("inter", 1)
     options.enable_cpu_mem_arena = s.get("arena", True)
+    if not s.get("spinning", True):
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     if s.get("parallel"):
         options.execution_mode = ort.ExecutionMode.ORT_PARALLEL
     session = ort.InferenceSession(

@@ -1,18 +1,27 @@
-"""Time and DSC (against the AAL atlas) of each 3D strategy on real MR cases.
+"""Time and DSC (against the AAL atlas) of each 3D strategy on real MR cases, interleaved.
 
-    pytest benchmarks/bench_strategies.py --benchmark-only --benchmark-group-by=param:case
+    pytest benchmarks/bench_strategies.py --benchmark-only [--rounds 3]
 
 The strategy is chosen through the seed table's routing by naming the modality:
 CT -> propagate (7 px), US -> box on every slice, PET -> three views with a vote;
-"baseline" is the upstream rule (propagate, 3 px).
+"baseline" is the upstream rule (propagate, 3 px) and the reference.
+
+One benchmark per case; each round runs every strategy once, back to back
+(interleave.py).  ``extra_info[route]`` holds its ``seconds`` per round,
+``median_seconds``, ``speedup`` (baseline's time over this strategy's within each round:
+``median``, ``min``, ``max``; below 1 is slower), ``dsc`` and ``dsc_per_label`` against
+the atlas, ``slices_encoded`` and ``strategy``.
 """
 
 import numpy as np
 import pytest
+from cases import warm_up
+from interleave import Interleaved, record
 
 from medsam_fast import Segmenter
 from realdata import colin27
 from reference_pipeline import per_label_dice
+from shared_fixtures import THREADS
 
 CASES = {"thalamus": (77, 78), "pallidum": (75, 76)}
 ROUTES = {
@@ -21,26 +30,41 @@ ROUTES = {
     "seed-box-every-slice": ("seed", "US"),
     "seed-three-view": ("seed", "PET"),
 }
-_segmenters = {}
+
+
+@pytest.fixture(scope="module")
+def segmenters():
+    made = {table: Segmenter(strategy=table, threads=THREADS) for table in {"baseline", "seed"}}
+    for segmenter in made.values():
+        warm_up(segmenter)
+    return made
 
 
 @pytest.mark.parametrize("case", list(CASES))
-@pytest.mark.parametrize("route", list(ROUTES))
-def test_strategy(benchmark, case, route):
-    table, modality = ROUTES[route]
-    if table not in _segmenters:
-        _segmenters[table] = Segmenter(strategy=table, threads=2)
-    segmenter = _segmenters[table]
+def test_strategies(benchmark, case, segmenters, rounds):
     data = colin27.case_3d(CASES[case])
-    segs = benchmark.pedantic(
-        lambda: segmenter.segment(data, modality=modality), rounds=1, iterations=1
-    )
-    dsc = per_label_dice(data["gts"], segs, len(data["boxes"]))
-    benchmark.extra_info.update(
-        {
-            "dsc": round(float(np.mean(dsc)), 4),
-            "dsc_per_label": [round(float(v), 4) for v in dsc],
-            "slices_encoded": segmenter.last_stats["slices_encoded"],
-            "strategy": segmenter.last_stats["strategy"],
-        }
-    )
+    runs = Interleaved(reference="baseline-propagate-3px")
+    stats = {}
+
+    def run(route):
+        table, modality = ROUTES[route]
+        segs = segmenters[table].segment(data, modality=modality)
+        stats[route] = segmenters[table].last_stats
+        return segs
+
+    for route in ROUTES:
+        runs.add(route, lambda route=route: run(route))
+    benchmark.pedantic(runs.round, rounds=rounds, iterations=1)
+    info = runs.summary()
+    for route in ROUTES:
+        dsc = per_label_dice(data["gts"], runs.outputs[route], len(data["boxes"]))
+        info[route].update(
+            {
+                "dsc": round(float(np.mean(dsc)), 4),
+                "dsc_per_label": [round(float(v), 4) for v in dsc],
+                "slices_encoded": stats[route]["slices_encoded"],
+                "strategy": stats[route]["strategy"],
+            }
+        )
+    benchmark.extra_info.update(info)
+    record(case, runs)

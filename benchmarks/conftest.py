@@ -6,7 +6,34 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import interleave  # noqa: E402
+
 from shared_fixtures import reference, segmenter, torch_model  # noqa: E402,F401
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--rounds",
+        type=int,
+        default=None,
+        help="rounds of the interleaved benchmarks (default: $MEDSAM_BENCH_ROUNDS, else 3)",
+    )
+
+
+@pytest.fixture(scope="session")
+def rounds(request) -> int:
+    """How many interleaved rounds each case runs: --rounds, else $MEDSAM_BENCH_ROUNDS, else 3."""
+    chosen = request.config.getoption("--rounds")
+    return chosen if chosen is not None else interleave.default_rounds()
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not interleave.RECORDED:
+        return
+    terminalreporter.section("interleaved benchmarks")
+    for title, runs in interleave.RECORDED:
+        terminalreporter.write_line(interleave.table(title, runs))
+        terminalreporter.write_line("")
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,94 @@
+"""The arithmetic of the interleaved benchmarks (benchmarks/interleave.py): ratios are taken
+within a round, then their median and min-max; the order rotates each round."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+from interleave import Interleaved, format_ratio, ratio_summary, rotated, table  # noqa: E402
+
+
+def test_ratio_is_taken_within_each_round():
+    # Round 2 is slow for both sides: its ratio is still 2, unlike the ratio of the medians.
+    summary = ratio_summary([2.0, 8.0, 3.0], [1.0, 4.0, 1.0])
+    assert summary["rounds"] == [2.0, 2.0, 3.0]
+    assert summary["median"] == 2.0
+    assert (summary["min"], summary["max"]) == (2.0, 3.0)
+    assert format_ratio(summary) == "2.00x (2.00-3.00)"
+
+
+def test_median_of_an_even_number_of_rounds():
+    assert ratio_summary([1.0, 3.0, 2.0, 4.0], [1.0, 1.0, 1.0, 1.0])["median"] == 2.5
+
+
+def test_ratio_needs_one_pair_per_round():
+    with pytest.raises(ValueError):
+        ratio_summary([1.0, 2.0], [1.0])
+    with pytest.raises(ValueError):
+        ratio_summary([], [])
+
+
+def test_rotated():
+    assert rotated(["a", "b", "c"], 0) == ["a", "b", "c"]
+    assert rotated(["a", "b", "c"], 4) == ["b", "c", "a"]
+    assert rotated([], 3) == []
+
+
+class FakeClock:
+    """Each step advances time by the seconds it was given."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+    def step(self, seconds):
+        def run():
+            self.now += seconds.pop(0)
+            return len(seconds)
+
+        return run
+
+
+def test_rounds_interleave_and_summarise():
+    clock = FakeClock()
+    order = []
+    runs = Interleaved(reference="slow", clock=clock)
+    slow, fast, floor = (
+        clock.step([4.0, 8.0, 6.0]),
+        clock.step([1.0, 2.0, 3.0]),
+        clock.step([0.5, 1.0, 1.0]),
+    )
+    runs.add("slow", lambda: order.append("slow") or slow())
+    runs.add("fast", lambda: order.append("fast") or fast(), before={"fast floor": floor})
+    for _ in range(3):
+        runs.round()
+    # Units rotate: a configuration's `before` step always runs just before it.
+    assert order == ["slow", "fast", "fast", "slow", "slow", "fast"]
+    assert runs.seconds["fast"] == [1.0, 2.0, 3.0]
+    assert runs.outputs["slow"] == 0
+    runs.add_ratio("vs_floor", "fast", runs.ratio("fast", "fast floor"))
+    info = runs.summary()
+    assert info["rounds"] == 3
+    assert info["fast"]["median_seconds"] == 2.0
+    assert info["fast"]["speedup"] == {
+        "median": 4.0,
+        "min": 2.0,
+        "max": 4.0,
+        "rounds": [4.0, 4.0, 2.0],
+    }
+    assert info["fast"]["vs_floor"]["rounds"] == [2.0, 2.0, 3.0]
+    assert "speedup" not in info["fast floor"]
+    text = table("case", runs)
+    assert "4.00x (2.00-4.00)" in text and "2.00x (2.00-3.00)" in text
+
+
+def test_a_step_is_added_once():
+    runs = Interleaved(reference="a")
+    runs.add("a", lambda: None)
+    with pytest.raises(ValueError):
+        runs.add("a", lambda: None)
