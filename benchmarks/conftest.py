@@ -8,7 +8,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import interleave  # noqa: E402
 
-from shared_fixtures import reference, segmenter, torch_model  # noqa: E402,F401
+from shared_fixtures import plain, reference, segmenter, torch_model  # noqa: E402,F401
 
 
 def pytest_addoption(parser):
@@ -34,15 +34,3 @@ def pytest_terminal_summary(terminalreporter):
     for title, runs in interleave.RECORDED:
         terminalreporter.write_line(interleave.table(title, runs))
         terminalreporter.write_line("")
-
-
-@pytest.fixture(scope="module")
-def plain():
-    """The plain Python pipeline (reference_pipeline.OnnxBaseline) on the converted
-    LiteMedSAM files medsam_fast uses, with the same threads."""
-    from medsam_fast.models import litemedsam_files
-    from reference_pipeline import OnnxBaseline
-    from shared_fixtures import THREADS
-
-    files = litemedsam_files()
-    return OnnxBaseline(files.encoder, files.decoder, THREADS)

@@ -6,7 +6,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from shared_fixtures import reference, segmenter, torch_model  # noqa: E402,F401
+from shared_fixtures import plain, reference, segmenter, torch_model  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")

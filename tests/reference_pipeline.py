@@ -74,6 +74,8 @@ class BaselinePipeline:
         self.decode = decode
         self.margin = margin
         self.slices_encoded = 0
+        # Pixels a later box took from an earlier one: shows a case exercises the order.
+        self.overwrites = 0
         self.seconds = defaultdict(float)  # model calls and mask upsampling, for benchmarks
 
     def embed(self, img3c: np.ndarray):
@@ -107,8 +109,46 @@ class BaselinePipeline:
         embedding, newsize = self.embed(img3c)
         for idx, box in enumerate(boxes, start=1):
             mask = self.mask(embedding, box_to_256(box, h, w), newsize, (h, w))
-            segs[mask > 0] = idx
+            self._paint(segs, mask, idx)
         return segs
+
+    def _paint(self, segs: np.ndarray, mask: np.ndarray, label: int) -> None:
+        """Later boxes win: label ``label`` wherever ``mask`` is set."""
+        self.overwrites += int(np.count_nonzero((mask > 0) & (segs != 0) & (segs != label)))
+        segs[mask > 0] = label
+
+    def segment_slices(self, imgs: np.ndarray, boxes: np.ndarray, axis: int) -> np.ndarray:
+        """The box on every slice along ``axis`` of a (D,H,W) volume, each slice a 2D case.
+
+        Boxes are [x0, y0, z0, x1, y1, z1], bounds inclusive.  Along axis 0 the slices are
+        the z planes (H,W) with the box [x0, y0, x1, y1]; along axis 1 the y planes (D,W)
+        with [x0, z0, x1, z1]; along axis 2 the x planes (D,H) with [y0, z0, y1, z1].  A
+        box's slice range is clipped to the volume; on each slice the boxes covering it
+        are decoded in box order and later boxes win.
+        """
+        # Box columns giving each view's (column, row, slice) lower bounds.
+        col, row, across = {0: (0, 1, 2), 1: (0, 2, 1), 2: (1, 2, 0)}[axis]
+        view = np.moveaxis(imgs, axis, 0)
+        count, h, w = view.shape
+        segs = np.zeros(view.shape, dtype=np.uint16 if len(boxes) > 255 else np.uint8)
+        covering = defaultdict(list)
+        for idx, box in enumerate(boxes, start=1):
+            first = int(max(0.0, float(box[across])))
+            last = int(min(float(count - 1), float(box[across + 3])))
+            for i in range(first, last + 1):
+                covering[i].append(idx)
+        for i in sorted(covering):
+            embedding, newsize = self.embed(np.repeat(view[i][:, :, None], 3, axis=-1))
+            for idx in covering[i]:
+                b = boxes[idx - 1]
+                box2d = [b[col], b[row], b[col + 3], b[row + 3]]
+                mask = self.mask(embedding, box_to_256(box2d, h, w), newsize, (h, w))
+                self._paint(segs[i], mask, idx)
+        return np.ascontiguousarray(np.moveaxis(segs, 0, axis))
+
+    def segment_three_view(self, imgs: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+        """The box on every slice along z, y and x, then the per-voxel majority vote."""
+        return majority_vote([self.segment_slices(imgs, boxes, axis) for axis in range(3)])
 
     def segment_3d(self, imgs: np.ndarray, boxes: np.ndarray) -> np.ndarray:
         d, h, w = imgs.shape
@@ -129,7 +169,7 @@ class BaselinePipeline:
                     prompt = box_from_previous_mask(prev, self.margin)
                     prompt = box2d if prompt is None else prompt
                 tmp[z, self.mask(embedding, prompt, newsize, (h, w)) > 0] = idx
-            segs[tmp > 0] = idx
+            self._paint(segs, tmp, idx)
         return segs
 
 
@@ -166,6 +206,14 @@ def OnnxBaseline(encoder_path, decoder_path, threads: int, margin: int = 3) -> B
         return decoder.run(None, {"image_embeddings": embedding, "boxes": boxes})[0]
 
     return BaselinePipeline(encode, decode, margin)
+
+
+def majority_vote(views: list[np.ndarray]) -> np.ndarray:
+    """Per voxel, the label at least two of the three views give; where all three differ,
+    the smallest of the three (numpy's bincount argmax: the first of the tied counts)."""
+    stacked = np.stack(views, axis=-1).reshape(-1, 3).astype(np.int64)
+    votes = np.array([np.bincount(v).argmax() for v in stacked], dtype=views[0].dtype)
+    return votes.reshape(views[0].shape)
 
 
 def dice(a: np.ndarray, b: np.ndarray) -> float:

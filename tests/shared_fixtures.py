@@ -29,3 +29,15 @@ def reference(torch_model):
     from reference_pipeline import TorchBaseline
 
     return TorchBaseline(torch_model)
+
+
+@pytest.fixture(scope="module")
+def plain():
+    """The plain Python pipeline (reference_pipeline.OnnxBaseline) on the converted
+    LiteMedSAM files medsam_fast uses, with the same threads.  Module-scoped: its
+    counters (slices encoded, seconds, overwrites) start fresh in every module."""
+    from medsam_fast.models import litemedsam_files
+    from reference_pipeline import OnnxBaseline
+
+    files = litemedsam_files()
+    return OnnxBaseline(files.encoder, files.decoder, THREADS)

@@ -13,6 +13,11 @@ pytestmark = pytest.mark.slow
 # regressed.
 ATLAS_DSC_FLOOR = {"2d": 0.704, "thalamus": 0.564, "pallidum": 0.189}
 
+# Per label, never pooled: DSC between our labels and the torch baseline's (measured
+# 1.000 on every label).  The ONNX files differ from torch by float rounding only;
+# test_exactness.py checks label for label against the same ONNX files.
+AGREEMENT_FLOOR = 0.999
+
 
 @pytest.fixture(scope="module")
 def cases(colin):
@@ -32,23 +37,20 @@ def test_2d_case_agrees_with_upstream_baseline(segmenter, reference, cases):
     ours = segmenter.segment(case)
     expected = reference.segment_2d(case["imgs"], case["boxes"])
     agreement = per_label_dice(expected, ours, len(case["boxes"]))
-    assert min(agreement) >= 0.98, agreement
+    assert min(agreement) >= AGREEMENT_FLOOR, agreement
     assert abs(atlas_dsc(case, ours) - atlas_dsc(case, expected)) <= 0.01
     assert atlas_dsc(case, ours) >= ATLAS_DSC_FLOOR["2d"]
 
 
-def test_3d_cases_agree_with_upstream_baseline(segmenter, reference, cases):
-    agreements, ours_dsc, ref_dsc = [], [], []
-    for name in ("thalamus", "pallidum"):
-        case = cases[name]
-        ours = segmenter.segment(case)
-        expected = reference.segment_3d(case["imgs"], case["boxes"])
-        agreements += per_label_dice(expected, ours, len(case["boxes"]))
-        ours_dsc.append(atlas_dsc(case, ours))
-        ref_dsc.append(atlas_dsc(case, expected))
-        assert ours_dsc[-1] >= ATLAS_DSC_FLOOR[name]
-    assert np.mean(agreements) >= 0.95, agreements
-    assert abs(np.mean(ours_dsc) - np.mean(ref_dsc)) <= 0.01
+@pytest.mark.parametrize("name", ["thalamus", "pallidum"])
+def test_3d_case_agrees_with_upstream_baseline(segmenter, reference, cases, name):
+    case = cases[name]
+    ours = segmenter.segment(case)
+    expected = reference.segment_3d(case["imgs"], case["boxes"])
+    agreement = per_label_dice(expected, ours, len(case["boxes"]))
+    assert min(agreement) >= AGREEMENT_FLOOR, agreement
+    assert abs(atlas_dsc(case, ours) - atlas_dsc(case, expected)) <= 0.01
+    assert atlas_dsc(case, ours) >= ATLAS_DSC_FLOOR[name]
 
 
 def test_3d_encodes_each_slice_once(segmenter, cases):

@@ -84,3 +84,10 @@ def case_2d(z: int = 80, labels=tuple(DEEP_GREY)) -> dict:
         boxes.append(mask_box(slice_labels == label))
     imgs = np.repeat(t1[z][:, :, None], 3, axis=2)
     return {"imgs": imgs, "boxes": np.array(boxes, dtype=np.int64).reshape(-1, 4), "gts": gts}
+
+
+def case_2d_atlas(z: int = 80) -> dict:
+    """Every AAL label present on one axial slice, in label order: dozens of boxes,
+    many of them overlapping (neighbouring gyri, deep grey inside the lobes' boxes)."""
+    _, atlas = load()
+    return case_2d(z, labels=tuple(int(label) for label in np.unique(atlas[z]) if label))
