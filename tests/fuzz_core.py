@@ -479,16 +479,21 @@ def summary() -> str:
 
 
 def main() -> None:
-    import atexit
-
     import atheris
 
     sys.path.insert(0, str(Path(__file__).parent))
-    atexit.register(lambda: print(summary(), file=sys.stderr))
+    runs = [0]
+
+    def counted(data: bytes) -> None:
+        one_input(data)
+        runs[0] += 1
+        if runs[0] % 1000 == 0:  # libFuzzer leaves without running atexit handlers
+            print(summary(), file=sys.stderr, flush=True)
+
     # Python-side coverage guides the search; the C++ is not built with coverage
     # instrumentation, so inside it this is random testing with structured inputs.
     atheris.instrument_all()
-    atheris.Setup(sys.argv, one_input)
+    atheris.Setup(sys.argv, counted)
     atheris.Fuzz()
 
 
