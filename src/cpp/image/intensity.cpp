@@ -56,7 +56,8 @@ template <typename T>
 bool nonzero_percentiles(const T* in, int64_t n, double p_lo, double p_hi, double& lo, double& hi) {
   std::vector<double> values;
   for (int64_t i = 0; i < n; ++i) {
-    if (in[i] != T(0) && !std::isnan(static_cast<double>(in[i])))
+    // Finite values only: NaN has no rank, and an infinity makes numpy's lerp NaN.
+    if (in[i] != T(0) && std::isfinite(static_cast<double>(in[i])))
       values.push_back(static_cast<double>(in[i]));
   }
   if (values.empty()) return false;
