@@ -106,7 +106,8 @@ def _labels(gt, labels):
                 "supported (pass labels= to score chosen ids)"
             )
         return list(range(1, top + 1))
-    return [int(label) for label in labels]
+    # Scores are keyed by label: a repeated id is scored once (the core refuses repeats).
+    return list(dict.fromkeys(int(label) for label in labels))
 
 
 def _evaluate(gt, seg, spacing, tolerance, labels, threads, spacing_order, with_nsd):

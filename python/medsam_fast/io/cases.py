@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,6 +147,8 @@ def load_case(path: str | os.PathLike) -> Case:
         if "pickle" in str(exc).lower() or "object" in str(exc).lower():
             raise CaseError(name, "holds pickled objects, which are refused") from None
         raise CaseError(name, f"not a readable npz ({exc})") from None
-    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+    # A damaged deflate stream surfaces as zlib.error, an unknown compression method as
+    # NotImplementedError: both are unreadable files, not crashes.
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error, NotImplementedError) as exc:
         raise CaseError(name, f"not a readable npz ({type(exc).__name__}: {exc})") from None
     return check_case(imgs, boxes, name, spacing)

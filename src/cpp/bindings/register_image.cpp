@@ -74,6 +74,8 @@ py::array_t<uint8_t> mask_from_logits(const py::array& logits, int resized_h, in
 
 py::object box_from_mask(const py::array& mask, uint8_t label_value, int margin) {
   require<uint8_t>(mask, "mask", 2, 2);
+  // As segment_3d: a negative margin shrinks the box and can invert it.
+  if (margin < 0 || margin > kFrame) throw py::value_error("margin must be in [0, 256]");
   const int h = as_int(mask.shape(0), "height"), w = as_int(mask.shape(1), "width");
   std::vector<uint8_t> scratch;
   const auto b = propagation_box(static_cast<const uint8_t*>(mask.data()), h, w,

@@ -47,6 +47,13 @@ py::dict evaluate_labels(const py::array& gt, const py::array& seg,
   for (int64_t l : labels) {
     if (l < 1) throw py::value_error("labels must be >= 1");
   }
+  // A repeated id would get its counts in only one of its slots (which one depends on the
+  // label lookup), and the others would read as absent.
+  std::vector<int64_t> sorted_labels(labels);
+  std::sort(sorted_labels.begin(), sorted_labels.end());
+  if (std::adjacent_find(sorted_labels.begin(), sorted_labels.end()) != sorted_labels.end()) {
+    throw py::value_error("labels must be distinct");
+  }
   std::array<double, 256> areas;
   std::copy(table.begin(), table.end(), areas.begin());
   std::vector<LabelCounts> counts;

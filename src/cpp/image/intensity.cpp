@@ -19,6 +19,11 @@ void window_to_uint8(const T* in, int64_t n, double lo, double hi, bool zero_sta
   const double range = cmax - cmin;
   for (int64_t i = 0; i < n; ++i) {
     const double v = std::clamp(static_cast<double>(in[i]), lo, hi);
+    // NaN (left out of the range above) becomes 0: casting it to uint8 is undefined.
+    if (std::isnan(v)) {
+      out[i] = 0;
+      continue;
+    }
     // A constant volume divides 0 by 0 in the reference (NaN, which uint8 makes 0).
     double scaled = range > 0 ? (v - cmin) / range * 255.0 : 0.0;
     if (zero_stays_zero && in[i] == T(0)) scaled = 0.0;
@@ -51,7 +56,8 @@ template <typename T>
 bool nonzero_percentiles(const T* in, int64_t n, double p_lo, double p_hi, double& lo, double& hi) {
   std::vector<double> values;
   for (int64_t i = 0; i < n; ++i) {
-    if (in[i] != T(0) && !std::isnan(static_cast<double>(in[i])))
+    // Finite values only: NaN has no rank, and an infinity makes numpy's lerp NaN.
+    if (in[i] != T(0) && std::isfinite(static_cast<double>(in[i])))
       values.push_back(static_cast<double>(in[i]));
   }
   if (values.empty()) return false;

@@ -11,7 +11,7 @@ template <typename T>
 void window_to_uint8(const T* in, int64_t n, double lo, double hi, bool zero_stays_zero,
                      uint8_t* out);
 
-// numpy.percentile (linear interpolation) of the non-zero values, for two percentiles.
+// numpy.percentile (linear interpolation) of the finite non-zero values, for two percentiles.
 // Returns false when there is no non-zero value.
 template <typename T>
 bool nonzero_percentiles(const T* in, int64_t n, double p_lo, double p_hi, double& lo, double& hi);
