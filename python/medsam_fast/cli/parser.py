@@ -7,8 +7,8 @@ from pathlib import Path
 
 from ..models.engines import ENGINES, PRECISIONS
 from ..models.families import FAMILIES
-from ..segmentation.routing import ALIASES, DEFAULT_TABLE
 from ..runners.selection import parse_shard
+from ..segmentation.routing import ALIASES, DEFAULT_TABLE
 from .commands import (
     cmd_cluster_script,
     cmd_convert,
@@ -140,9 +140,7 @@ def _add_cluster_script(sub) -> None:
     )
     p.add_argument("--cores", type=int, default=4, help="cores per job (default 4)")
     p.add_argument("--memory", default="16GB", help="memory per job (default 16GB)")
-    p.add_argument(
-        "--processes", type=int, default=1, help="worker processes per job (default 1)"
-    )
+    p.add_argument("--processes", type=int, default=1, help="worker processes per job (default 1)")
     p.add_argument("--walltime", default="02:00:00", help="job time limit (default 02:00:00)")
     p.add_argument("--queue", default=None, help="partition or queue")
     p.add_argument("--account", default=None, help="account to charge")
