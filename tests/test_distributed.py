@@ -125,3 +125,26 @@ def test_the_slurm_job_script_starts_a_worker_for_the_scheduler():
     (worker,) = [line for line in lines if "dask_worker" in line]
     assert worker.split()[1:4] == ["-m", "distributed.cli.dask_worker", "tcp://login1:8786"]
     assert "--nthreads 8" in worker and "--name medsam-fast-$SLURM_JOB_ID" in worker
+
+
+def test_segment_help_lists_the_run_options():
+    out = subprocess.run(
+        [sys.executable, "-m", "medsam_fast.cli", "segment", "--help"],
+        capture_output=True,
+        text=True,
+    ).stdout
+    for option in ("--skip-existing", "--shard", "--scheduler", "--workers"):
+        assert option in out
+
+
+def test_the_plugin_builds_a_segmenter_per_worker_and_pickles_only_its_options():
+    import pickle
+    from types import SimpleNamespace
+
+    plugin = mf_distributed.SegmenterPlugin({"strategy": "baseline"})
+    plugin.setup(SimpleNamespace(state=SimpleNamespace(nthreads=3)))
+    # threads unset: the worker's own thread count.
+    assert plugin.segmenter.threads == 3 and plugin.segmenter.table.name == "baseline"
+    copy = pickle.loads(pickle.dumps(plugin))
+    assert copy.segmenter is None and copy.options == {"strategy": "baseline"}
+    assert b"medsam_fast.segmentation" not in pickle.dumps(plugin)
