@@ -76,6 +76,7 @@ def test_a_worker_killed_mid_case_has_its_case_run_again(tmp_path, client, case_
     assert len(runs) >= 2 and len(set(runs)) >= 2 and killed_pid in runs
 
 
+@pytest.mark.slow
 def test_a_hostile_file_is_named_the_others_written_exit_code_1(
     tmp_path, case_store, serial_segs, capsys
 ):

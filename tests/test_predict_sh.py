@@ -5,11 +5,14 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from case_folders import SMALL, assert_same_segs, copy_cases, efficiency_rows
 
 PREDICT = Path(__file__).resolve().parents[1] / "scripts" / "predict.sh"
 
 
+@pytest.mark.slow
 def test_predict_sh_in_out_writes_what_medsam_fast_segment_writes(
     tmp_path, case_store, serial_segs
 ):

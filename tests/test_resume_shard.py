@@ -13,6 +13,7 @@ def _segment(imgs, out, *extra):
     return main(["segment", "-i", str(imgs), "-o", str(out), "--threads", "1", *extra])
 
 
+@pytest.mark.slow
 def test_shards_one_to_three_together_are_the_unsharded_run(
     tmp_path, case_store, serial_segs, capsys
 ):
@@ -54,6 +55,7 @@ def test_a_bad_shard_is_a_usage_error(tmp_path, text, capsys):
     assert exit_info.value.code == 2 and "--shard" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_skip_existing_after_an_interrupted_run_redoes_only_the_missing_cases(
     tmp_path, case_store, serial_segs, capsys
 ):
