@@ -55,6 +55,12 @@ def test_a_bad_shard_is_a_usage_error(tmp_path, text, capsys):
     assert exit_info.value.code == 2 and "--shard" in capsys.readouterr().err
 
 
+def test_zero_workers_is_a_usage_error(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["segment", "-i", str(tmp_path), "-o", str(tmp_path / "o"), "--workers", "0"])
+    assert exit_info.value.code == 2 and "--workers" in capsys.readouterr().err
+
+
 @pytest.mark.slow
 def test_skip_existing_after_an_interrupted_run_redoes_only_the_missing_cases(
     tmp_path, case_store, serial_segs, capsys

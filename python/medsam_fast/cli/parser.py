@@ -90,6 +90,13 @@ def _shard(text: str):
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text}: must be at least 1")
+    return value
+
+
 def _add_run_options(p: argparse.ArgumentParser) -> None:
     """Resuming, sharding and running a folder on Dask (docs/distributed.md)."""
     p.add_argument(
@@ -115,7 +122,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     )
     cluster.add_argument(
         "--workers",
-        type=int,
+        type=_positive,
         default=None,
         metavar="N",
         help="run on a local Dask cluster of N single-threaded worker processes, one "
