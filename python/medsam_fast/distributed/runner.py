@@ -78,9 +78,22 @@ def segment_folder(
     input_dir, output_dir, selection = start_run(input_dir, output_dir, shard, skip_existing)
     options = dict(segmenter_options or {})
     check_options(options)
+    result = FolderResult()
     client.register_plugin(SegmenterPlugin(options), name=PLUGIN_NAME)
+    try:
+        for outcome in _run_cases(client, selection.todo, output_dir, progress):
+            result.record(outcome)
+    finally:
+        # The Segmenters leave the workers with the run, so a long-lived cluster gets
+        # their memory back.
+        client.unregister_worker_plugin(PLUGIN_NAME)
+    return finish_run(output_dir, selection, result)
+
+
+def _run_cases(client: Client, todo: list[Path], output_dir: Path, progress: bool):
+    """Submits every case, largest file first; yields outcomes as they complete."""
     run = uuid.uuid4().hex[:8]
-    largest_first = sorted(selection.todo, key=lambda p: p.stat().st_size, reverse=True)
+    largest_first = sorted(todo, key=lambda p: p.stat().st_size, reverse=True)
     futures = {
         client.submit(
             segment_on_worker,
@@ -91,7 +104,5 @@ def segment_folder(
         ): path.name
         for i, path in enumerate(largest_first)
     }
-    result = FolderResult()
     for future in progress_bar(as_completed(futures), progress, total=len(futures)):
-        result.record(_outcome(future, futures[future]))
-    return finish_run(output_dir, selection, result)
+        yield _outcome(future, futures[future])
