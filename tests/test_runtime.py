@@ -71,7 +71,13 @@ def test_an_older_onnx_runtime_is_refused_with_the_version_it_needs(tmp_path):
     source = tmp_path / "old_runtime.c"
     source.write_text(OLD_RUNTIME_C)
     library = tmp_path / "libonnxruntime.so.1.20.0"
-    subprocess.run([compiler, "-shared", "-fPIC", "-o", str(library), str(source)], check=True)
+    build = subprocess.run(
+        [compiler, "-shared", "-fPIC", "-o", str(library), str(source)],
+        capture_output=True,
+        text=True,
+    )
+    if build.returncode != 0:  # e.g. the wheel test, whose PATH has no working compiler
+        pytest.skip(f"cannot build the stand-in library: {build.stderr.strip()}")
     code = (
         "from medsam_fast import _core\n"
         f"try:\n    _core.load_runtime({str(library)!r})\n"
