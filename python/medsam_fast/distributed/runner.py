@@ -13,6 +13,7 @@ that the case is reported as failed.
 from __future__ import annotations
 
 import contextlib
+import logging
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,8 @@ from ..runners.case import CaseOutcome
 from ..runners.folder import FolderResult, finish_run, progress_bar, start_run
 from ..runners.selection import Shard
 from .plugin import PLUGIN_NAME, SegmenterPlugin, check_options, segment_on_worker
+
+log = logging.getLogger(__name__)
 
 
 @contextlib.contextmanager
@@ -39,10 +42,11 @@ def connect(scheduler: str | None = None, workers: int | None = None) -> Iterato
             n_workers=workers or 1,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",  # any free port: 8787 may be another cluster's
         ) as cluster,
         Client(cluster) as client,
     ):
+        log.info("Dask dashboard: %s", client.dashboard_link)
         yield client
 
 
