@@ -149,3 +149,19 @@ def test_the_plugin_builds_a_segmenter_per_worker_and_pickles_only_its_options()
     copy = pickle.loads(pickle.dumps(plugin))
     assert copy.segmenter is None and copy.options == {"strategy": "baseline"}
     assert b"medsam_fast.segmentation" not in pickle.dumps(plugin)
+
+
+def test_an_unreachable_scheduler_is_a_usage_error_naming_it(tmp_path, capsys):
+    import socket
+
+    import dask
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{probe.getsockname()[1]}"
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        code = main(
+            ["segment", "-i", str(tmp_path), "-o", str(tmp_path / "o"), "--scheduler", address]
+        )
+    assert code == 2
+    assert f"{address}: no Dask scheduler answered" in capsys.readouterr().err

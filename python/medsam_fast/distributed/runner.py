@@ -34,7 +34,11 @@ def connect(scheduler: str | None = None, workers: int | None = None) -> Iterato
     """A client of the scheduler at ``scheduler`` (``tcp://host:port``), or of a new
     ``LocalCluster`` of ``workers`` single-threaded worker processes."""
     if scheduler:
-        with Client(scheduler) as client:
+        try:
+            client = Client(scheduler)
+        except OSError as exc:
+            raise ValueError(f"{scheduler}: no Dask scheduler answered ({exc})") from exc
+        with client:
             yield client
         return
     with (
