@@ -79,7 +79,8 @@ class Trainer:
             train_files, val_files = files, find_cases(c.val, c.modality)
         else:
             train_files, val_files = split_by_case(files, c.val_fraction, c.seed)
-        cache = self.work_dir / "cache"
+        self.cache_dir = Path(c.cache_dir) if c.cache_dir else self.work_dir / "cache"
+        cache = self.cache_dir / "cases"
         self.train_cases = [load_cached(f, cache) for f in train_files]
         self.val_cases = [load_cached(f, cache) for f in val_files]
         refs = index_slices(self.train_cases, c.views)
@@ -119,7 +120,7 @@ class Trainer:
         )
         self.embeddings = self.val_embeddings = None
         if c.train == "decoder":
-            folder = self.work_dir / "embeddings"
+            folder = self.cache_dir / "embeddings"
             ids = [case.cache_id for case in self.train_cases]
             val_ids = [case.cache_id for case in self.val_cases]
             self.embeddings = EmbeddingCache(self.model.image_encoder, folder, ids, device)

@@ -17,6 +17,7 @@ class TrainConfig:
     data: str
     work_dir: str
     val: str | None = None
+    cache_dir: str | None = None
     val_fraction: float = 0.2
     checkpoint: str | None = None
     modality: str | None = None
@@ -91,6 +92,13 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--work-dir", type=Path, required=True, help="checkpoints, cache, metrics")
     p.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        help="decompressed cases and cached embeddings (default WORK_DIR/cache); "
+        "runs on the same data can share one",
+    )
+    p.add_argument(
         "--checkpoint",
         type=Path,
         default=None,
@@ -161,6 +169,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         data=str(args.data),
         work_dir=str(args.work_dir),
         val=text(args.val),
+        cache_dir=text(args.cache_dir),
         val_fraction=args.val_fraction,
         checkpoint=text(args.checkpoint),
         modality=args.modality,
@@ -197,6 +206,7 @@ def config_to_argv(config: TrainConfig) -> list[str]:
     argv += ["--max-steps", str(c.max_steps)] if c.max_steps is not None else []
     argv += ["--epochs", str(c.epochs)] if c.max_steps is None else []
     optional = {
+        "--cache-dir": c.cache_dir,
         "--checkpoint": c.checkpoint,
         "--modality": c.modality,
         "--lr": None if c.lr is None else repr(c.lr),
