@@ -341,6 +341,7 @@ class Trainer:
             if self._end_of_period(epoch_done):
                 break
         digest = distributed.check_ranks_agree(self.ctx, self.model)
+        self._record({"final": True, "step": p.step, "ranks": self.ctx.world, "weights": digest})
         routing = None
         if self.config.export and self.ctx.is_main:
             best = self.work_dir / checkpoints.BEST
