@@ -8,6 +8,9 @@ import contextlib
 import json
 import logging
 import math
+import resource
+import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +31,12 @@ from .validation import validate
 
 log = logging.getLogger(__name__)
 METRICS = "metrics.jsonl"
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident memory."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1 << 20) if sys.platform == "darwin" else peak / 1024
 
 
 @dataclass
@@ -281,16 +290,23 @@ class Trainer:
             micro.append(batch)
             if len(micro) < c.accumulate:
                 continue
+            started = time.perf_counter()
             values = self._step(micro)
+            seconds = time.perf_counter() - started
             micro = []
             p.step += 1
             p.epoch_loss_sum += values["total"]
             p.epoch_loss_count += 1
             lr = self.base_optimizer.param_groups[0]["lr"]
-            self._record({"step": p.step, "epoch": p.epoch, **values, "lr": lr})
+            self._record({"step": p.step, "epoch": p.epoch, **values, "lr": lr, "seconds": seconds})
             bar.update(1)
             bar.set_postfix(
-                loss=f"{values['total']:.4f}", dice=f"{values['dice']:.4f}", lr=f"{lr:.2g}"
+                loss=f"{values['total']:.4f}",
+                dice=f"{values['dice']:.4f}",
+                bce=f"{values['bce']:.4f}",
+                iou=f"{values['iou_mse']:.4f}",
+                val_dsc=f"{p.history[-1]['val_dsc']:.4f}" if p.history else "-",
+                lr=f"{lr:.2g}",
             )
             if p.step >= total:
                 break
@@ -341,7 +357,15 @@ class Trainer:
             if self._end_of_period(epoch_done):
                 break
         digest = distributed.check_ranks_agree(self.ctx, self.model)
-        self._record({"final": True, "step": p.step, "ranks": self.ctx.world, "weights": digest})
+        self._record(
+            {
+                "final": True,
+                "step": p.step,
+                "ranks": self.ctx.world,
+                "weights": digest,
+                "peak_rss_mib": peak_rss_mib(),
+            }
+        )
         routing = None
         if self.config.export and self.ctx.is_main:
             best = self.work_dir / checkpoints.BEST
