@@ -290,3 +290,50 @@ def test_more_processes_than_cores_is_refused(tmp_path, capsys):
     assert f"--nproc-per-node {cores + 1} is more than this machine's {cores} CPU cores" in (
         capsys.readouterr().err
     )
+
+
+def test_sam_steps_from_the_gradient_at_the_perturbed_weights():
+    from medsam_fast.training.sam import SAM
+
+    torch.manual_seed(0)
+    x, y = torch.randn(8, 3), torch.randn(8, 1)
+    model = torch.nn.Linear(3, 1)
+    start = [p.detach().clone() for p in model.parameters()]
+    rho, lr = 0.05, 0.1
+    optimizer = SAM(model.parameters(), torch.optim.SGD, rho=rho, lr=lr)
+
+    def loss_at(params):
+        return ((x @ params[0].T + params[1] - y) ** 2).mean()
+
+    torch.nn.functional.mse_loss(model(x), y).backward()
+    optimizer.first_step()
+    optimizer.zero_grad()
+    torch.nn.functional.mse_loss(model(x), y).backward()
+    optimizer.second_step()
+    # By hand: climb rho along the normalised gradient, take the gradient there, step from
+    # the original weights.
+    params = [p.clone().requires_grad_(True) for p in start]
+    grads = torch.autograd.grad(loss_at(params), params)
+    norm = torch.sqrt(sum((g**2).sum() for g in grads))
+    climbed = [
+        (p + rho * g / norm).detach().requires_grad_(True)
+        for p, g in zip(start, grads, strict=True)
+    ]
+    sharp = torch.autograd.grad(loss_at(climbed), climbed)
+    for p, s0, g in zip(model.parameters(), start, sharp, strict=True):
+        torch.testing.assert_close(p.detach(), s0 - lr * g)
+    with pytest.raises(RuntimeError, match="two passes"):
+        optimizer.step()
+
+
+def test_each_mode_trains_only_its_part():
+    from medsam_fast.training.model import build_model, set_trainable
+
+    model = build_model()
+    for part, prefix in (("decoder", ("prompt_", "mask_")), ("encoder", ("image_",))):
+        trained = set_trainable(model, part)
+        assert trained and all(name.startswith(prefix) for name in trained)
+        assert not any("mask_downscaling" in n or "hypernetworks_mlps.1" in n for n in trained)
+    assert any(
+        n.startswith("mask_decoder.iou_prediction_head") for n in set_trainable(model, "all")
+    )

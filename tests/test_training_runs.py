@@ -16,7 +16,7 @@ torch = pytest.importorskip("torch")
 
 from medsam_fast import _core  # noqa: E402
 from medsam_fast.convert import find_bundled_checkpoint  # noqa: E402
-from medsam_fast.training.distributed import parameter_hash  # noqa: E402
+from medsam_fast.training.checkpoints import state_hash  # noqa: E402
 from medsam_fast.training.loop import run  # noqa: E402
 from medsam_fast.training.model import load_model  # noqa: E402
 from medsam_fast.training.options import TrainConfig  # noqa: E402
@@ -60,6 +60,16 @@ def weights(path) -> dict:
     return torch.load(path, map_location="cpu", weights_only=True)
 
 
+def changes(state: dict, start: dict) -> dict:
+    return {k: state[k] - start[k] for k in start if start[k].is_floating_point()}
+
+
+def relative_distance(a: dict, b: dict) -> float:
+    """|a - b| / |b| over every tensor together."""
+    num = sum(float(((a[k] - b[k]) ** 2).sum()) for k in b)
+    return (num / sum(float((b[k] ** 2).sum()) for k in b)) ** 0.5
+
+
 def test_resume_two_plus_two_steps_equals_four(root):
     run(config(root, "four", max_steps=4))
     run(config(root, "resumed", max_steps=2))
@@ -96,12 +106,17 @@ def test_two_gloo_processes_match_one_with_the_same_global_batch(root):
     # Every rank's hash was gathered and compared before this record was written.
     assert final["final"] and final["ranks"] == 2 and final["step"] == 2
     two = load_model(root / "two/model.pth")
-    assert final["weights"] == parameter_hash(two)
-    one = weights(root / "one/model.pth")
+    assert final["weights"] == state_hash(two)
     start = weights(find_bundled_checkpoint())
-    for key, value in two.state_dict().items():
-        change_one, change_two = one[key] - start[key], value - start[key]
-        torch.testing.assert_close(change_two, change_one, rtol=1e-3, atol=2e-6)
+    two_change = changes(two.state_dict(), start)
+    one_change = changes(weights(root / "one/model.pth"), start)
+    # Compared as a whole: AdamW turns the rounding noise of gradients that are exactly 0
+    # in theory (attention key biases, which softmax cancels) into lr-sized steps.
+    assert relative_distance(two_change, one_change) < 1e-2
+    if not (root / "four/model.pth").is_file():
+        run(config(root, "four", max_steps=4))
+    other = changes(weights(root / "four/model.pth"), start)  # other batches, same data
+    assert relative_distance(other, one_change) > 0.3
     assert single.step == 2
 
 
@@ -149,3 +164,16 @@ def test_fine_tune_raises_held_out_dsc_through_a_routing_table(root, exported):
     print(f"held-out slices DSC: deep grey {before['held_in']:.3f} -> {after['held_in']:.3f}, "
           f"other structures {before['others']:.3f} -> {after['others']:.3f}")  # fmt: skip
     assert after["held_in"] > before["held_in"] + 0.02
+
+
+def test_encoder_sam_recipe_changes_only_the_encoder(root):
+    run(
+        config(
+            root, "encoder-sam", max_steps=1, batch_size=1, train="encoder", recipe="encoder-sam"
+        )
+    )
+    after, start = weights(root / "encoder-sam/model.pth"), weights(find_bundled_checkpoint())
+    changed = {k for k in start if not torch.equal(after[k], start[k])}
+    assert changed and all(k.startswith("image_encoder.") for k in changed)
+    # BatchNorm stays in eval mode: its running statistics are the checkpoint's.
+    assert not any(k.endswith(("running_mean", "running_var")) for k in changed)

@@ -8,7 +8,6 @@ process needs no launcher and no process group.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 import sys
@@ -16,6 +15,8 @@ from dataclasses import dataclass
 
 import torch
 import torch.distributed as dist
+
+from .checkpoints import state_hash
 
 
 @dataclass(frozen=True)
@@ -80,17 +81,9 @@ def sum_over_ranks(ctx: Context, values: list[float]) -> list[float]:
     return tensor.cpu().tolist()
 
 
-def parameter_hash(model: torch.nn.Module) -> str:
-    digest = hashlib.sha256()
-    for name, tensor in model.state_dict().items():
-        digest.update(name.encode())
-        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
-    return digest.hexdigest()
-
-
 def check_ranks_agree(ctx: Context, model: torch.nn.Module) -> str:
     """The weights' hash, after checking every rank holds the same; raises if not."""
-    digest = parameter_hash(model)
+    digest = state_hash(model)
     if not ctx.distributed:
         return digest
     hashes: list[str | None] = [None] * ctx.world

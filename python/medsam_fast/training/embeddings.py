@@ -8,27 +8,19 @@ encoder's weights: another starting checkpoint never reads stale embeddings.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from ..io.atomic import replacing
-
-
-def encoder_fingerprint(encoder: torch.nn.Module) -> str:
-    digest = hashlib.sha256()
-    for name, tensor in sorted(encoder.state_dict().items()):
-        digest.update(name.encode())
-        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
-    return digest.hexdigest()[:16]
+from .checkpoints import state_hash
 
 
 class EmbeddingCache:
     def __init__(self, encoder: torch.nn.Module, folder: Path, case_ids: list[str], device="cpu"):
         self.encoder = encoder
-        self.folder = Path(folder) / encoder_fingerprint(encoder)
+        self.folder = Path(folder) / state_hash(encoder)[:16]
         self.case_ids = case_ids
         self.device = torch.device(device)
         self.encoded = 0  # slices this process encoded (the rest came from disk)
