@@ -337,3 +337,28 @@ def test_each_mode_trains_only_its_part():
     assert any(
         n.startswith("mask_decoder.iou_prediction_head") for n in set_trainable(model, "all")
     )
+
+
+def test_2d_case_with_npz_boxes(deep_grey, tmp_path):
+    _, arrays = deep_grey
+    image = np.repeat(arrays["imgs"][2][:, :, None], 3, axis=2)
+    gts = arrays["gts"][2]
+    labels = [int(v) for v in np.unique(gts) if v]
+    boxes = np.zeros((max(labels), 4))
+    for v in labels:
+        ys, xs = np.nonzero(gts == v)
+        boxes[v - 1] = [xs.min() - 2, ys.min() - 2, xs.max() + 2, ys.max() + 2]  # looser
+    path = write_case(tmp_path, "2DBox_MR_slice.npz", imgs=image, gts=gts, boxes=boxes)
+    case = load_cached(path, tmp_path / "cache")
+    data = dataset_of(case, flips=False, box_source="npz")
+    assert len(data) == 1 and data.refs[0].labels == tuple(labels)
+    seen = set()
+    for epoch in range(12):
+        sample = data[(epoch, 0)]
+        np.testing.assert_array_equal(sample["image"], _core.prepare_encoder_input(image)[0][0])
+        framed = labels_to_frame(gts, _core.prepare_encoder_input(image)[1])
+        (label,) = [v for v in labels if np.array_equal(framed == v, sample["mask"][0] > 0)]
+        expected = _core.box_to_frame(*boxes[label - 1], *gts.shape)
+        np.testing.assert_array_equal(sample["box"], np.array(expected, np.float32))
+        seen.add(label)
+    assert len(seen) > 1
