@@ -144,15 +144,12 @@ def test_exported_onnx_reproduces_the_trained_model(root, exported, colin):
     with torch.no_grad():
         embedding = trained.image_encoder(torch.from_numpy(encoder_input))
         expected = trained.decode(embedding, torch.from_numpy(boxes)).numpy()
-    ours = _core.LiteMedSAMModel(
-        str(model_dir / "litemedsam_encoder.onnx"), str(model_dir / "litemedsam_decoder.onnx"), 2
-    )
+    from medsam_fast import Segmenter
+
+    ours = Segmenter(model_dir=model_dir, threads=2).model
     logits = ours.decode(ours.encode(encoder_input), boxes)
     np.testing.assert_allclose(logits, expected, atol=1e-3)
-    from medsam_fast.models import litemedsam_files
-
-    files = litemedsam_files()
-    bundled = _core.LiteMedSAMModel(str(files.encoder), str(files.decoder), 2)
+    bundled = Segmenter(threads=2).model
     before = bundled.decode(bundled.encode(encoder_input), boxes)
     assert np.abs(before - logits).max() > 0.05  # the fine-tune changed the output
 
