@@ -26,7 +26,7 @@ import pytest
 
 pytest.importorskip("torch")
 
-from training_data import deep_grey_halves, held_out_scores, routing_table, write_case  # noqa: E402
+from training_data import deep_grey_halves, held_out_scores, write_case  # noqa: E402
 
 STEPS = int(os.environ.get("MEDSAM_BENCH_STEPS", "3"))
 LIMIT, FT_STEPS, FT_BATCH, FT_LR = os.environ.get("MEDSAM_BENCH_FT", "10,30,4,1e-4").split(",")
@@ -95,7 +95,7 @@ def test_finetune_dsc(benchmark, tmp_path):
         progress=False,
     )
     result = benchmark.pedantic(run, args=(config,), rounds=1)
-    after = held_out_scores(str(routing_table(tmp_path, result.routing)), limit)
+    after = held_out_scores(str(result.work_dir / "routing.toml"), limit)
     benchmark.extra_info.update(
         slices_each=len(even["imgs"]), before=before, after=after, steps=result.step
     )

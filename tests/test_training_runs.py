@@ -23,7 +23,6 @@ from medsam_fast.training.options import TrainConfig  # noqa: E402
 from training_data import (  # noqa: E402
     deep_grey_halves,
     held_out_scores,
-    routing_table,
     write_case,
 )
 
@@ -134,6 +133,7 @@ def exported(root):
 def test_exported_onnx_reproduces_the_trained_model(root, exported, colin):
     result, model_dir = exported
     assert f'model = "{model_dir.resolve()}"' in result.routing
+    assert (root / "export/routing.toml").read_text() == result.routing + "\n"
     trained = load_model(root / "export/best.pth").eval()
     _, odd = deep_grey_halves(SLICES)
     image, gts = odd["imgs"][2], odd["gts"][2]
@@ -157,7 +157,7 @@ def test_exported_onnx_reproduces_the_trained_model(root, exported, colin):
 def test_fine_tune_raises_held_out_dsc_through_a_routing_table(root, exported):
     result, _ = exported
     before = held_out_scores("per_modality", SLICES)
-    after = held_out_scores(str(routing_table(root, result.routing)), SLICES)
+    after = held_out_scores(str(result.work_dir / "routing.toml"), SLICES)
     print(f"held-out slices DSC: deep grey {before['held_in']:.3f} -> {after['held_in']:.3f}, "
           f"other structures {before['others']:.3f} -> {after['others']:.3f}")  # fmt: skip
     assert after["held_in"] > before["held_in"] + 0.02

@@ -73,13 +73,6 @@ def per_slice_dsc(segmenter, case: dict, modality: str = "MR") -> float:
     return metrics.dsc(case["gts"], seg).mean
 
 
-def routing_table(folder: Path, routing: str) -> Path:
-    """A TOML routing table holding the lines ``medsam-fast train --export`` printed."""
-    path = folder / "finetuned.toml"
-    path.write_text(routing + "\n")
-    return path
-
-
 def held_out_scores(strategy, limit: int | None, threads: int = 2) -> dict[str, float]:
     """DSC on the odd slices, for the deep grey structures and for the others, through
     the routing table ``strategy``."""

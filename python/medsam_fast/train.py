@@ -30,7 +30,7 @@ def train_from_args(args: argparse.Namespace) -> int:
         return distributed.launch(config.nproc_per_node, config_to_argv(config))
     result = run(config)
     if result.routing:
-        print(f"# route to the fine-tuned model (a --strategy TOML file):\n{result.routing}")
+        print(f"# {result.work_dir / 'routing.toml'} routes to the export:\n{result.routing}")
     return 0
 
 

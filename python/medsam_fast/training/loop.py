@@ -18,6 +18,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from ..convert.export import find_bundled_checkpoint
+from ..io.atomic import write_text_atomic
 from . import checkpoints, distributed
 from .cases import find_cases, load_cached, split_by_case
 from .dataset import GlobalBatchSampler, SliceDataset, index_slices
@@ -31,6 +32,7 @@ from .validation import validate
 
 log = logging.getLogger(__name__)
 METRICS = "metrics.jsonl"
+ROUTING = "routing.toml"  # the lines that route --modality to the --export folder
 
 
 def peak_rss_mib() -> float:
@@ -372,5 +374,6 @@ class Trainer:
             if not best.is_file():
                 raise FileNotFoundError(f"{best}: no checkpoint to export (no step was run)")
             routing = export_checkpoint(best, self.config.export, self.config.modality)
+            write_text_atomic(self.work_dir / ROUTING, routing + "\n")
         distributed.barrier(self.ctx)
         return RunResult(self.work_dir, p.step, p.epoch, p.best_dsc, digest, p.history, routing)
