@@ -79,6 +79,12 @@ def cmd_convert(args) -> int:
     return 0
 
 
+def cmd_train(args) -> int:
+    from ..train import train_from_args
+
+    return train_from_args(args)
+
+
 def cmd_evaluate(args) -> int:
     from ..evaluation.folder import evaluate_folder, write_reports
 

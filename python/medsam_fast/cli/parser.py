@@ -17,6 +17,7 @@ from .commands import (
     cmd_segment,
     cmd_segment_volume,
     cmd_strategies,
+    cmd_train,
 )
 
 
@@ -333,4 +334,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
 
     _add_cluster_script(sub)
+
+    from ..training.options import add_train_arguments  # plain argparse: no torch import
+
+    p = sub.add_parser(
+        "train",
+        help="fine-tune LiteMedSAM on npz cases with imgs and gts",
+        description="Fine-tune LiteMedSAM on a folder of challenge npz files (imgs, gts). "
+        "Decoder-only on cached embeddings by default (the CPU path); --train all "
+        "is the upstream recipe. Writes last.pt, model.pth, best.pth and "
+        "metrics.jsonl to --work-dir; --export DIR converts best.pth to ONNX and "
+        "prints the routing-table lines. Needs the train extra: pip install "
+        "'medsam-fast[train]'. See docs/training.md.",
+    )
+    add_train_arguments(p)
+    p.set_defaults(func=cmd_train)
     return parser

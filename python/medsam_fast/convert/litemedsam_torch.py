@@ -396,6 +396,11 @@ class MaskDecoder(nn.Module):
 
     def forward(self, image_embeddings, image_pe, sparse, dense):
         """image_embeddings (1 or N, 256, 64, 64) -> low-res logits (N, 1, 256, 256)."""
+        return self.predict(image_embeddings, image_pe, sparse, dense)[0]
+
+    def predict(self, image_embeddings, image_pe, sparse, dense):
+        """Low-res logits (N, 1, 256, 256) and the IoU token's output (N, 256), which
+        training feeds to the IoU prediction head."""
         n = sparse.shape[0]
         out_tokens = torch.cat([self.iou_token.weight, self.mask_tokens.weight], dim=0)
         tokens = torch.cat([out_tokens.unsqueeze(0).expand(n, -1, -1), sparse], dim=1)
@@ -408,7 +413,7 @@ class MaskDecoder(nn.Module):
         # multimask_output=False keeps mask token 0 only; the other three are not computed.
         hyper = self.output_hypernetworks_mlps[0](hs[:, 1, :]).unsqueeze(1)
         b, c2, h2, w2 = upscaled.shape
-        return (hyper @ upscaled.view(b, c2, h2 * w2)).view(b, 1, h2, w2)
+        return (hyper @ upscaled.view(b, c2, h2 * w2)).view(b, 1, h2, w2), hs[:, 0, :]
 
 
 class LiteMedSAM(nn.Module):
