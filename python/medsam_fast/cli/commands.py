@@ -27,12 +27,35 @@ def _segmenter(args):
 def cmd_segment(args) -> int:
     from ..runners.folder import profile_table, segment_folder
 
-    result = segment_folder(_segmenter(args), args.input, args.output, progress=not args.quiet)
+    after_case = None
+    if getattr(args, "overlay", None) is not None:
+        from ..visualize.folder import OverlayWriter
+
+        after_case = OverlayWriter(args.overlay)
+    result = segment_folder(
+        _segmenter(args), args.input, args.output, progress=not args.quiet, after_case=after_case
+    )
     if args.profile:
         print(profile_table(result))
     if result.failures:
         print(
             f"{len(result.failures)} of {len(result.failures) + len(result.times)} cases failed:",
+            file=sys.stderr,
+        )
+        for message in result.failures.values():
+            print(f"  {message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_overlay(args) -> int:
+    from ..visualize.folder import overlay_folder
+
+    result = overlay_folder(args.input, args.segs, args.output)
+    if result.failures:
+        print(
+            f"{len(result.failures)} of {len(result.failures) + len(result.written)} "
+            "overlays failed:",
             file=sys.stderr,
         )
         for message in result.failures.values():

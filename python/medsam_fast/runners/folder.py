@@ -44,8 +44,14 @@ def _progress(paths, enabled: bool):
     return tqdm(paths, unit="case", file=sys.stderr)
 
 
-def segment_folder(segmenter, input_dir, output_dir, progress: bool = True) -> FolderResult:
-    """Writes ``segs`` npz files (same names) and ``efficiency.csv`` into ``output_dir``."""
+def segment_folder(
+    segmenter, input_dir, output_dir, progress: bool = True, after_case=None
+) -> FolderResult:
+    """Writes ``segs`` npz files (same names) and ``efficiency.csv`` into ``output_dir``.
+
+    ``after_case(case, segs)``, when given, runs after each case is written (the overlay
+    figures); its time counts in the case's.
+    """
     input_dir, output_dir = Path(input_dir), Path(output_dir)
     if not input_dir.is_dir():
         raise NotADirectoryError(f"{input_dir}: not a folder")
@@ -62,6 +68,8 @@ def segment_folder(segmenter, input_dir, output_dir, progress: bool = True) -> F
             segs = segmenter.segment(case)
             segmented = time.perf_counter()
             write_npz_atomic(output_dir / path.name, segs=segs)
+            if after_case is not None:
+                after_case(case, segs)
         except (CaseError, ValueError, TypeError, RuntimeError, MemoryError, OSError) as exc:
             message = str(exc) if isinstance(exc, CaseError) else f"{path.name}: {exc}"
             result.failures[path.name] = message
