@@ -1,6 +1,7 @@
 """Overlay figures: exact pixels against a blend recomputed here, exact box outlines, the
 3D middle slices, byte-identical PNGs, the CLI, and no Pillow when overlays are off."""
 
+import os
 import subprocess
 import sys
 import zlib
@@ -216,6 +217,10 @@ def test_segment_with_overlay_draws_what_it_wrote(tmp_path):
         written = s["segs"]
     png = (pngs / "2DBox_MR_colin27-deepgrey.png").read_bytes()
     assert png == png_bytes(render(load_case(imgs / CASE_2D), written))
+    if os.environ.get("MEDSAM_TEST_ARTIFACTS"):  # docs/images/ holds a copy
+        artifacts = Path(os.environ["MEDSAM_TEST_ARTIFACTS"])
+        artifacts.mkdir(parents=True, exist_ok=True)
+        (artifacts / "overlay_deepgrey.png").write_bytes(png)
 
 
 def test_no_pillow_is_imported_when_overlays_are_off(tmp_path):

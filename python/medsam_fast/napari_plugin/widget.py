@@ -68,6 +68,7 @@ class BoxSegmentWidget(Container):
         viewer.layers.events.inserted.connect(self._refresh_choices)
         viewer.layers.events.removed.connect(self._refresh_choices)
         self.worker = None
+        self.running = False
         self.last_click_to_labels: float | None = None
 
     def _choices(self, kind):
@@ -164,11 +165,13 @@ class BoxSegmentWidget(Container):
 
         def on_finished():
             self.run_button.enabled = True
+            self.running = False
 
         worker.yielded.connect(on_progress)
         worker.returned.connect(on_result)
         worker.errored.connect(on_error)
         worker.finished.connect(on_finished)
         self.worker = worker
+        self.running = True
         worker.start()
         return worker
