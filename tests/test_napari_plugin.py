@@ -27,9 +27,12 @@ THREADS = 2
 @pytest.fixture(scope="session")
 def x_display():
     """A private X server (Debian's xvfb) for Qt and vispy's GL context; offscreen Qt has
-    no GL.  Started on first use, before napari's session QApplication, and stopped last."""
+    no GL.  Started on first use, before napari's session QApplication.  The application
+    lives until the interpreter exits and Qt exits the process when its X server goes, so
+    the server is started with -terminate: it stops when its last client disconnects."""
     server = subprocess.Popen(
-        ["Xvfb", "-displayfd", "1", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
+        ["Xvfb", "-displayfd", "1", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"]
+        + ["-terminate"],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
     )
@@ -43,8 +46,11 @@ def x_display():
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
-    server.terminate()
-    server.wait(timeout=30)
+    from qtpy.QtWidgets import QApplication
+
+    if QApplication.instance() is None:  # no client ever came: -terminate would not fire
+        server.terminate()
+        server.wait(timeout=30)
 
 
 @pytest.fixture
@@ -237,19 +243,31 @@ def test_3d_rectangles_with_z_ranges_on_a_scaled_volume_give_segment_3d(
     viewer = viewer_of()
     scale, translate = (2.0, 0.9, 1.1), (5.0, 0.0, -3.0)
     viewer.add_image(case.imgs, scale=scale, translate=translate, name="T1 volume")
-    viewer.add_shapes(
-        world_rectangles(case.boxes, scale, translate),
+    rectangles = world_rectangles(case.boxes, scale, translate)
+    z_features = {Z_FEATURES[0]: case.boxes[:, 2], Z_FEATURES[1]: case.boxes[:, 5]}
+    shapes = viewer.add_shapes(
+        rectangles[:1],
         shape_type="rectangle",
         name="boxes",
-        features={Z_FEATURES[0]: case.boxes[:, 2], Z_FEATURES[1]: case.boxes[:, 5]},
+        features={k: v[:1] for k, v in z_features.items()},
     )
     widget = open_widget(viewer)
-    seconds = click_and_wait(widget, qtbot)
-    record_timing(artifacts, "3d_thalamus_two_boxes_seconds", seconds)
-    expected = segmenter_2.segment_3d(case.imgs, case.boxes, modality="MR")
+    first = click_and_wait(widget, qtbot)
     labels = viewer.layers["medsam_fast labels"]
-    np.testing.assert_array_equal(labels.data, expected)
+    assert set(np.unique(labels.data)) == {0, 1}
     assert widget.session.last.stats["strategy"] == "propagate"
+
+    # The second box: only it runs, drawn over the first box's result.
+    shapes.data = rectangles
+    shapes.features = z_features
+    second = click_and_wait(widget, qtbot)
+    assert widget.session.last.stats["boxes_run"] == 1
+    expected = segmenter_2.segment_3d(case.imgs, case.boxes, modality="MR")
+    np.testing.assert_array_equal(labels.data, expected)
     assert tuple(labels.scale) == scale
+    record_timing(artifacts, "3d_thalamus_first_box_seconds", first)
+    record_timing(artifacts, "3d_thalamus_second_box_seconds", second)
+    labels.undo()
+    assert set(np.unique(labels.data)) == {0, 1}
     labels.undo()
     assert not labels.data.any()

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-# Coordinates that passed through two float transforms are rounded to this many decimals,
-# so a corner at pixel 50 is not read as 49.9999999 (which the 256 frame would floor).
-DECIMALS = 6
+# Shapes layers hold float32 vertices, so a corner that went through the transforms is off
+# by up to ~1e-7 of the world coordinate's size; rounding to 1/1000 pixel keeps a corner at
+# pixel 50 from being read as 49.99999 (which the 256 frame would floor).
+DECIMALS = 3
 Z_FEATURES = ("z_from", "z_to")
 
 

@@ -40,8 +40,11 @@ class BoxSegmentWidget(Container):
         self.engine = ComboBox(label="engine", choices=ENGINES, value="onnxruntime")
         self.precision = ComboBox(label="precision", choices=PRECISIONS, value="fp32")
         self.threads = SpinBox(label="threads (0: all cores)", value=0, min=0, max=256)
-        self.z_from = SpinBox(label="3D: z from", value=0, min=0, max=100000)
-        self.z_to = SpinBox(label="3D: z to", value=0, min=0, max=100000)
+        # -1: the slice the rectangle is drawn on.
+        self.z_from = SpinBox(label="3D: z from", value=-1, min=-1, max=100000)
+        self.z_to = SpinBox(label="3D: z to", value=-1, min=-1, max=100000)
+        for field in (self.z_from, self.z_to):
+            field.native.setSpecialValueText("drawn slice")
         self.set_z = PushButton(text="Set z-range on selected boxes")
         self.run_button = PushButton(text="Segment")
         self.progress = ProgressBar(label="progress", value=0, min=0, max=1)
@@ -88,8 +91,10 @@ class BoxSegmentWidget(Container):
             modality=modality,
         )
 
-    def z_range(self) -> tuple[int, int]:
-        return int(self.z_from.value), int(self.z_to.value)
+    def z_range(self) -> tuple[int, int] | None:
+        """The fields' slice range, or None (each rectangle's own slice) while one is unset."""
+        z0, z1 = int(self.z_from.value), int(self.z_to.value)
+        return None if min(z0, z1) < 0 else (z0, z1)
 
     def set_z_range_on_selected(self, _value=None) -> None:
         """Gives the selected rectangles the widget's z-range (their z_from/z_to features)."""
@@ -100,8 +105,9 @@ class BoxSegmentWidget(Container):
         for name in Z_FEATURES:
             if name not in features:
                 features[name] = np.nan
+        z_range = self.z_range() or (np.nan, np.nan)
         for i in shapes.selected_data:
-            for name, z in zip(Z_FEATURES, self.z_range(), strict=True):
+            for name, z in zip(Z_FEATURES, z_range, strict=True):
                 features.loc[i, name] = float(z)
         shapes.features = features
 
