@@ -2,13 +2,11 @@
 settings, and for 2D the image's encoding, so that a second box on the same image costs
 only its decode.
 
-3D runs ``Segmenter.segment_3d`` on the boxes at once, so within a run each slice is
-encoded once for every box that covers it; slice embeddings are not kept from one run to
-the next (the core's cache lives for one call).  What is kept is the last 3D result: when
-the boxes of a click start with the boxes of the last run on the same volume and
-settings, only the added boxes run and are drawn over it, later winning as in one run.
-This holds because ``propagate`` and ``box_every_slice`` segment each box on its own;
-``three_view`` votes across boxes, so it always runs them all.
+3D runs ``Segmenter.segment_3d`` on all the boxes at every click, so within a run each
+slice is encoded once for every box that covers it; slice embeddings are not kept from
+one run to the next (the core's cache lives for one call).  Results are not reused
+either: a box segmented alone differs in a few voxels from the same box segmented among
+others (the core's two encoding threads), and the labels must equal ``segment_3d``'s.
 """
 
 from __future__ import annotations
@@ -52,20 +50,10 @@ def image_key(image: np.ndarray) -> tuple:
     return image.shape, str(image.dtype), zlib.crc32(memoryview(np.ascontiguousarray(image)))
 
 
-@dataclass
-class Result3D:
-    """The last 3D run: what it ran on and its labels."""
-
-    key: tuple
-    boxes: np.ndarray
-    labels: np.ndarray
-
-
 class BoxSession:
     def __init__(self) -> None:
         self._segmenters: dict[tuple, Segmenter] = {}
         self._encoded_key: tuple | None = None
-        self._last_3d: Result3D | None = None
         self.last = RunInfo()
 
     def segmenter(self, settings: Settings) -> Segmenter:
@@ -81,7 +69,8 @@ class BoxSession:
         return self._segmenters[key]
 
     def run(self, image: np.ndarray, boxes: np.ndarray, settings: Settings) -> Iterator:
-        """Yields (done, total) as boxes finish; returns the labels (StopIteration.value).
+        """Yields (done, total) as boxes finish, total 0 while the count is unknown; returns
+        the labels (StopIteration.value).
 
         A generator, so napari's ``thread_worker`` reports progress from it."""
         started = time.perf_counter()
@@ -91,8 +80,9 @@ class BoxSession:
         case = check_case(image, boxes, name)
         self.last = RunInfo(boxes=len(case.boxes))
         if is_3d:
-            yield 0, 1
-            labels = self._segment_3d(segmenter, case.imgs, case.boxes, settings)
+            yield 0, 0  # one core call: a busy bar (no count of slices reaches Python)
+            labels = segmenter.segment_3d(case.imgs, case.boxes, modality=settings.modality)
+            self.last.stats = dict(segmenter.last_stats)
             yield 1, 1
         elif segmenter.strategy_for(settings.modality).model != BUNDLED_MODEL:
             # Another model family (EfficientSAM): the Segmenter's own 2D path.
@@ -103,31 +93,6 @@ class BoxSession:
             labels = yield from self._predict_2d(segmenter, case.imgs, case.boxes)
         self.last.seconds = time.perf_counter() - started
         return labels
-
-    def _segment_3d(
-        self, segmenter: Segmenter, volume: np.ndarray, boxes: np.ndarray, settings: Settings
-    ) -> np.ndarray:
-        route = segmenter.strategy_for(settings.modality)
-        key = (image_key(volume), settings, route)
-        last = self._last_3d
-        reuse = (
-            route.mode_3d != "three_view"
-            and last is not None
-            and last.key == key
-            and len(last.boxes) < len(boxes)
-            and np.array_equal(last.boxes, boxes[: len(last.boxes)])
-        )
-        start = len(last.boxes) if reuse else 0
-        added = segmenter.segment_3d(volume, boxes[start:], modality=settings.modality)
-        self.last.stats = {**segmenter.last_stats, "boxes_run": len(boxes) - start}
-        if reuse:
-            labels = last.labels.astype(label_dtype(len(boxes)))
-            drawn = added > 0
-            labels[drawn] = added[drawn].astype(labels.dtype) + start
-        else:
-            labels = added
-        self._last_3d = Result3D(key, boxes.copy(), labels)
-        return labels.copy()
 
     def _predict_2d(self, segmenter: Segmenter, image: np.ndarray, boxes: np.ndarray):
         key = image_key(image)

@@ -1,7 +1,7 @@
 """The dock widget: pick an Image and a Shapes layer, press Segment, get a Labels layer.
 
 Segmentation runs in napari's ``thread_worker`` (the core releases the GIL), so the
-window stays responsive; the progress bar counts boxes in 2D, and shows a busy bar for a
+window stays responsive; the progress bar counts boxes in 2D, and is a busy bar during a
 3D run (one core call).  Labels go in through ``Labels.data_setitem``, so Ctrl+Z undoes a
 whole segmentation.
 """
@@ -154,7 +154,8 @@ class BoxSegmentWidget(Container):
         worker = work()
 
         def on_progress(step):
-            done, total = step
+            done, total = step  # total 0: Qt's busy bar
+            self.progress.value = 0  # first, so value never exceeds a lowered max
             self.progress.max = total
             self.progress.value = done
 
