@@ -117,6 +117,7 @@ def open_widget(viewer):
     widget = BoxSegmentWidget(viewer)
     viewer.window.add_dock_widget(widget, name="medsam_fast")
     widget.threads.value = THREADS
+    widget.modality.value = "MR"  # the cases are MR (the default is no modality)
     return widget
 
 
@@ -143,9 +144,18 @@ def test_2d_rectangles_on_scaled_layers_give_the_segmenter_labels_and_undo(
     scale, translate = (0.8, 1.25), (10.0, -4.0)
     image = viewer.add_image(case.imgs, rgb=True, scale=scale, translate=translate, name="T1")
     shapes = add_boxes(viewer, case.boxes, scale, translate, edge_color="white")
+    from medsam_fast.napari_plugin.widget import BoxSegmentWidget
+
+    defaults = BoxSegmentWidget(viewer).settings()
+    assert (defaults.strategy, defaults.engine, defaults.precision, defaults.threads) == (
+        "per_modality",
+        "onnxruntime",
+        "fp32",
+        0,
+    )
+    assert defaults.modality is None
     widget = open_widget(viewer)
     assert widget.image.value is image and widget.shapes.value is shapes
-    assert widget.modality.value == "MR"
 
     first = click_and_wait(widget, qtbot)
     labels = viewer.layers["medsam_fast labels"]

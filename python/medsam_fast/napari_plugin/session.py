@@ -5,8 +5,9 @@ only its decode.
 3D runs ``Segmenter.segment_3d`` on all the boxes at every click, so within a run each
 slice is encoded once for every box that covers it; slice embeddings are not kept from
 one run to the next (the core's cache lives for one call).  Results are not reused
-either: a box segmented alone differs in a few voxels from the same box segmented among
-others (the core's two encoding threads), and the labels must equal ``segment_3d``'s.
+either: as in the upstream script, propagation draws a box's mask with its label number
+before resizing it, so the same box gives slightly different voxels as label 1 and as
+label 2, and the labels must equal ``segment_3d``'s over all the boxes.
 """
 
 from __future__ import annotations

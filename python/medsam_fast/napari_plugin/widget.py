@@ -16,12 +16,13 @@ from magicgui.widgets import ComboBox, Container, Label, ProgressBar, PushButton
 from napari.qt.threading import thread_worker
 
 from ..models.engines import ENGINES, PRECISIONS
-from ..segmentation.routing import ALIASES, DEFAULT_TABLE
+from ..segmentation.routing import DEFAULT_TABLE
 from .layers import Z_FEATURES, apply_labels, boxes_from_shapes, image_array, spatial_ndim
 from .session import BoxSession, Settings
 
 LABELS_NAME = "medsam_fast labels"
-MODALITIES = ("(from none)", "CT", "MR", "PET", "US", "X-Ray", "Endoscopy", "Microscopy")
+# The first entry is no modality: the routing table's default route, as in the library.
+MODALITIES = ("(none)", "CT", "MR", "PET", "US", "X-Ray", "Endoscopy", "Microscopy")
 
 
 class BoxSegmentWidget(Container):
@@ -31,11 +32,9 @@ class BoxSegmentWidget(Container):
         self.session = BoxSession()
         self.image = ComboBox(label="image", choices=self._choices(napari.layers.Image))
         self.shapes = ComboBox(label="boxes", choices=self._choices(napari.layers.Shapes))
-        self.modality = ComboBox(label="modality", choices=MODALITIES, value="MR")
+        self.modality = ComboBox(label="modality", choices=MODALITIES, value=MODALITIES[0])
         self.strategy = ComboBox(
-            label="strategy",
-            choices=[DEFAULT_TABLE, "baseline", *[a for a in ALIASES if a != DEFAULT_TABLE]],
-            value=DEFAULT_TABLE,
+            label="strategy", choices=[DEFAULT_TABLE, "baseline"], value=DEFAULT_TABLE
         )
         self.engine = ComboBox(label="engine", choices=ENGINES, value="onnxruntime")
         self.precision = ComboBox(label="precision", choices=PRECISIONS, value="fp32")
