@@ -10,8 +10,10 @@ from medsam_fast.napari_plugin.layers import (  # noqa: E402
     apply_labels,
     boxes_from_shapes,
     image_array,
+    palette_colormap,
     rectangles_from_boxes,
 )
+from medsam_fast.visualize import label_colour  # noqa: E402
 
 BOXES_2D = np.array([[10, 20, 40, 50], [3.5, 7.25, 9, 30]])
 BOXES_3D = np.array([[10, 20, 2, 40, 50, 8], [5, 6, 0, 30, 31, 3]])
@@ -82,3 +84,13 @@ def test_labels_are_written_as_one_undo_step():
     np.testing.assert_array_equal(layer.data, first)
     with pytest.raises(ValueError, match="labels layer"):
         apply_labels(layer, np.zeros((2, 2), np.uint16))
+
+
+def test_the_labels_colormap_is_the_overlay_palette():
+    layer = napari_layers.Labels(np.zeros((4, 4), np.uint16))
+    layer.colormap = palette_colormap(9)
+    for label in range(1, 10):
+        got = np.round(np.asarray(layer.get_color(label))[:3] * 255).astype(int)
+        assert tuple(got) == label_colour(label)
+    background = layer.get_color(0)
+    assert background is None or background[3] == 0

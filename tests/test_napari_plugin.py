@@ -18,6 +18,7 @@ import pytest
 
 from medsam_fast import Segmenter, load_case
 from medsam_fast.cli.demo import DEMO_DIR
+from medsam_fast.visualize import label_colour
 
 CASE_2D = "2DBox_MR_colin27-deepgrey.npz"
 CASE_3D = "3DBox_MR_colin27-thalamus.npz"
@@ -228,6 +229,7 @@ def test_screenshot_shows_the_label_colours_inside_the_boxes(viewer_of, qtbot, a
     centres = []
     for label in range(1, len(case.boxes) + 1):
         colour = np.round(np.asarray(labels.get_color(label)) * 255).astype(int)
+        assert tuple(colour[:3]) == label_colour(label)  # the overlays' palette
         shown, was = colour_pixels(after, colour), colour_pixels(before, colour)
         assert shown.sum() > 20 * max(was.sum(), 1), f"label {label} colour not shown"
         ys, xs = np.nonzero(shown)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..visualize.palette import label_colours
+
 # Shapes layers hold float32 vertices, so a corner that went through the transforms is off
 # by up to ~1e-7 of the world coordinate's size; rounding to 1/1000 pixel keeps a corner at
 # pixel 50 from being read as 49.99999 (which the 256 frame would floor).
@@ -115,3 +117,14 @@ def apply_labels(labels_layer, labels: np.ndarray) -> int:
     if changed[0].size:
         labels_layer.data_setitem(changed, labels[changed])
     return int(changed[0].size)
+
+
+def palette_colormap(max_label: int):
+    """The overlays' colour-blind-safe palette as a Labels colormap for labels 1..max_label
+    (0 and any other value transparent)."""
+    from napari.utils.colormaps import DirectLabelColormap
+
+    rgb = label_colours(max_label) / 255.0
+    colours = {None: (0, 0, 0, 0), 0: (0, 0, 0, 0)}
+    colours.update({i: (*rgb[i], 1.0) for i in range(1, max_label + 1)})
+    return DirectLabelColormap(color_dict=colours)

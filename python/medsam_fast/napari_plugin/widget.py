@@ -17,7 +17,14 @@ from napari.qt.threading import thread_worker
 
 from ..models.engines import ENGINES, PRECISIONS
 from ..segmentation.routing import DEFAULT_TABLE
-from .layers import Z_FEATURES, apply_labels, boxes_from_shapes, image_array, spatial_ndim
+from .layers import (
+    Z_FEATURES,
+    apply_labels,
+    boxes_from_shapes,
+    image_array,
+    palette_colormap,
+    spatial_ndim,
+)
 from .session import BoxSession, Settings
 
 LABELS_NAME = "medsam_fast labels"
@@ -40,10 +47,8 @@ class BoxSegmentWidget(Container):
         self.precision = ComboBox(label="precision", choices=PRECISIONS, value="fp32")
         self.threads = SpinBox(label="threads (0: all cores)", value=0, min=0, max=256)
         # -1: the slice the rectangle is drawn on.
-        self.z_from = SpinBox(label="3D: z from", value=-1, min=-1, max=100000)
-        self.z_to = SpinBox(label="3D: z to", value=-1, min=-1, max=100000)
-        for field in (self.z_from, self.z_to):
-            field.native.setSpecialValueText("drawn slice")
+        self.z_from = SpinBox(label="3D: z from (-1: drawn slice)", value=-1, min=-1, max=100000)
+        self.z_to = SpinBox(label="3D: z to (-1: drawn slice)", value=-1, min=-1, max=100000)
         self.set_z = PushButton(text="Set z-range on selected boxes")
         self.run_button = PushButton(text="Segment")
         self.progress = ProgressBar(label="progress", value=0, min=0, max=1)
@@ -159,12 +164,12 @@ class BoxSegmentWidget(Container):
             self.progress.value = done
 
         def on_result(labels):
+            labels_layer.colormap = palette_colormap(max(len(boxes), 1))
             apply_labels(labels_layer, labels)
             self.last_click_to_labels = time.perf_counter() - clicked
             info = self.session.last
-            self.status.value = f"{info.boxes} box(es) in {self.last_click_to_labels:.2f} s" + (
-                " (image encoded)" if info.encoded else ""
-            )
+            encoded = ", encoded" if info.encoded else ""
+            self.status.value = f"{info.boxes} box(es): {self.last_click_to_labels:.2f} s{encoded}"
 
         def on_error(exc):
             self.status.value = f"failed: {exc}"
