@@ -6,6 +6,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from case_folders import case_store, serial_segs  # noqa: E402,F401
 from shared_fixtures import plain, reference, segmenter, torch_model  # noqa: E402,F401
 
 

@@ -1,8 +1,11 @@
 """Reading and checking challenge npz files: every problem names the file."""
 
+import os
+
 import numpy as np
 import pytest
 
+from medsam_fast.io import atomic
 from medsam_fast.io.atomic import write_npz_atomic
 from medsam_fast.io.cases import CaseError, check_case, label_dtype, load_case
 
@@ -99,6 +102,19 @@ def test_atomic_write_leaves_no_temporary_file(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["out.npz"]
     with np.load(tmp_path / "out.npz") as data:
         assert data.files == ["segs"]
+
+
+def test_atomic_writes_get_the_mode_a_plain_open_would(tmp_path, monkeypatch):
+    monkeypatch.setattr(atomic, "_UMASK", 0o027)
+    mask = os.umask(0o027)
+    try:
+        write_npz_atomic(tmp_path / "out.npz", segs=np.ones((3, 3), np.uint8))
+        (tmp_path / "plain.txt").write_text("x")
+    finally:
+        os.umask(mask)
+    # mkstemp alone would leave 0600, unreadable to the group on shared storage.
+    assert (tmp_path / "out.npz").stat().st_mode & 0o777 == 0o640
+    assert (tmp_path / "plain.txt").stat().st_mode & 0o777 == 0o640
 
 
 def test_an_empty_image_is_refused(tmp_path):

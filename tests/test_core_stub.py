@@ -15,7 +15,10 @@ from pathlib import Path
 
 import pytest
 
-STUB = Path(__file__).resolve().parent.parent / "python" / "medsam_fast" / "_core.pyi"
+import medsam_fast
+
+# The stub beside the module under test: the source tree's, or the installed wheel's.
+STUB = Path(medsam_fast.__file__).resolve().parent / "_core.pyi"
 # pybind11 classes have pybind11's own metaclass, which a stub cannot name; stubtest
 # still checks these classes' members one by one.
 METACLASS_ONLY = ["medsam_fast._core.LiteMedSAMModel", "medsam_fast._core.EfficientSAMModel"]

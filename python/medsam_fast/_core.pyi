@@ -27,7 +27,7 @@ class OpenVinoError(RuntimeError):
 class RuntimeLoadError(ImportError):
     """A runtime library could not be loaded, or is too old."""
 
-ORT_API_VERSION: int  # the ONNX Runtime C API version the core was built against
+ORT_API_VERSION: int  # the ONNX Runtime C API version the core asks the loaded library for
 DECODE_BATCH: int  # boxes per decoder call at most
 
 def load_runtime(library_path: str) -> str:

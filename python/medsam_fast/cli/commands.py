@@ -9,32 +9,62 @@ import sys
 log = logging.getLogger(__name__)
 
 
+def _segmenter_options(args) -> dict:
+    return {
+        "strategy": args.strategy,
+        "threads": args.threads,
+        "margin": args.margin,
+        "max_cached_embeddings": args.max_cached,
+        "model_dir": args.model_dir,
+        "max_memory_gb": args.max_memory,
+        "engine": args.engine,
+        "precision": args.precision,
+    }
+
+
 def _segmenter(args):
     from ..segmentation import Segmenter
 
-    return Segmenter(
-        strategy=args.strategy,
-        threads=args.threads,
-        margin=args.margin,
-        max_cached_embeddings=args.max_cached,
-        model_dir=args.model_dir,
-        max_memory_gb=args.max_memory,
-        engine=args.engine,
-        precision=args.precision,
-    )
+    return Segmenter(**_segmenter_options(args))
+
+
+def _segment_on_dask(args, run: dict):
+    from ..distributed import connect, segment_folder
+
+    options = _segmenter_options(args)
+    if args.workers and not options["threads"]:
+        options["threads"] = 1  # N single-threaded workers share the cores
+    with connect(args.scheduler, args.workers) as client:
+        return segment_folder(client, args.input, args.output, segmenter_options=options, **run)
+
+
+def _overlays_of_written(args, result) -> None:
+    """--overlay with Dask: the figures of the cases written, drawn here from the files."""
+    from ..io.cases import load_case
+    from ..visualize.folder import OverlayWriter, load_segs
+
+    writer = OverlayWriter(args.overlay)
+    for name in list(result.times):
+        try:
+            writer(load_case(args.input / name), load_segs(args.output / name))
+        except (ValueError, OSError) as exc:
+            result.failures[name] = f"{name}: overlay: {exc}"
 
 
 def cmd_segment(args) -> int:
     from ..runners.folder import profile_table, segment_folder
 
-    after_case = None
-    if getattr(args, "overlay", None) is not None:
-        from ..visualize.folder import OverlayWriter
+    run = {"progress": not args.quiet, "shard": args.shard, "skip_existing": args.skip_existing}
+    if args.scheduler or args.workers:
+        result = _segment_on_dask(args, run)
+        if args.overlay is not None:
+            _overlays_of_written(args, result)
+    else:
+        if args.overlay is not None:
+            from ..visualize.folder import OverlayWriter
 
-        after_case = OverlayWriter(args.overlay)
-    result = segment_folder(
-        _segmenter(args), args.input, args.output, progress=not args.quiet, after_case=after_case
-    )
+            run["after_case"] = OverlayWriter(args.overlay)
+        result = segment_folder(_segmenter(args), args.input, args.output, **run)
     if args.profile:
         print(profile_table(result))
     if result.failures:
@@ -149,6 +179,27 @@ def cmd_strategies(args) -> int:
     table = load_table(args.strategy)
     print(f"strategy table '{table.name}':")
     print(table.describe())
+    return 0
+
+
+def cmd_cluster_script(args) -> int:
+    from ..distributed.jobqueue import job_script
+
+    print(
+        job_script(
+            args.system,
+            args.scheduler,
+            cores=args.cores,
+            memory=args.memory,
+            processes=args.processes,
+            walltime=args.walltime,
+            queue=args.queue,
+            account=args.account,
+            home=args.home,
+            directives=args.directive,
+            python=args.python,
+        )
+    )
     return 0
 
 

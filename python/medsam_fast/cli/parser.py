@@ -7,8 +7,10 @@ from pathlib import Path
 
 from ..models.engines import ENGINES, PRECISIONS
 from ..models.families import FAMILIES
+from ..runners.selection import parse_shard
 from ..segmentation.routing import ALIASES, DEFAULT_TABLE
 from .commands import (
+    cmd_cluster_script,
     cmd_convert,
     cmd_demo,
     cmd_evaluate,
@@ -82,6 +84,87 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _shard(text: str):
+    try:
+        return parse_shard(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text}: must be at least 1")
+    return value
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    """Resuming, sharding and running a folder on Dask (docs/distributed.md)."""
+    p.add_argument(
+        "--skip-existing",
+        action="store_true",
+        help="leave out cases whose output already exists and loads (resume a run)",
+    )
+    p.add_argument(
+        "--shard",
+        type=_shard,
+        default=None,
+        metavar="I/N",
+        help="segment only shard I of N (1-based; chosen by a hash of the file name, so "
+        "shards 1..N of a job array cover every case exactly once)",
+    )
+    cluster = p.add_mutually_exclusive_group()
+    cluster.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on the Dask cluster of this scheduler (tcp://host:port); the workers "
+        "must see the input and output folders (needs the 'distributed' extra)",
+    )
+    cluster.add_argument(
+        "--workers",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="run on a local Dask cluster of N single-threaded worker processes, one "
+        "model each (--threads then defaults to 1; needs the 'distributed' extra)",
+    )
+
+
+def _add_cluster_script(sub) -> None:
+    p = sub.add_parser(
+        "cluster-script",
+        help="print the batch job script that starts Dask workers (SLURM or PBS)",
+        description="Print the job script (rendered by dask-jobqueue) that starts Dask "
+        "workers connecting to SCHEDULER; submit it once per worker job, then run "
+        "`medsam-fast segment -i IN -o OUT --scheduler SCHEDULER`. Needs the 'jobqueue' "
+        "extra. See docs/distributed.md.",
+    )
+    system = p.add_mutually_exclusive_group(required=True)
+    system.add_argument("--slurm", dest="system", action="store_const", const="slurm")
+    system.add_argument("--pbs", dest="system", action="store_const", const="pbs")
+    p.add_argument(
+        "--scheduler", required=True, metavar="ADDRESS", help="the scheduler (tcp://host:port)"
+    )
+    p.add_argument("--cores", type=int, default=4, help="cores per job (default 4)")
+    p.add_argument("--memory", default="16GB", help="memory per job (default 16GB)")
+    p.add_argument("--processes", type=int, default=1, help="worker processes per job (default 1)")
+    p.add_argument("--walltime", default="02:00:00", help="job time limit (default 02:00:00)")
+    p.add_argument("--queue", default=None, help="partition or queue")
+    p.add_argument("--account", default=None, help="account to charge")
+    p.add_argument(
+        "--home", default=None, help="MEDSAM_FAST_HOME on the nodes (the converted models)"
+    )
+    p.add_argument(
+        "--directive",
+        action="append",
+        default=[],
+        help="an extra scheduler directive, e.g. '--constraint=avx512' (repeatable)",
+    )
+    p.add_argument("--python", default="python3", help="the nodes' Python (default python3)")
+    p.set_defaults(func=cmd_cluster_script)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="medsam-fast",
@@ -105,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="print seconds per stage (load, preprocess, encode, decode, "
         "postprocess, write) for each case",
     )
+    _add_run_options(p)
     p.add_argument(
         "--overlay",
         type=Path,
@@ -269,4 +353,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_model_options(p)
     p.set_defaults(func=cmd_demo)
+
+    _add_cluster_script(sub)
     return parser

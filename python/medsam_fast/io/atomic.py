@@ -12,6 +12,17 @@ from pathlib import Path
 import numpy as np
 
 
+def _read_umask() -> int:
+    # os.umask can only be read by setting it.  Done once, at import, so no thread of ours
+    # creates a file in the moment the mask is 0.
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+
+
 @contextlib.contextmanager
 def replacing(path: str | os.PathLike, suffix: str = ".tmp"):
     """Yields a temporary path beside ``path`` to write; renames it onto ``path`` when the
@@ -22,6 +33,9 @@ def replacing(path: str | os.PathLike, suffix: str = ".tmp"):
     os.close(fd)
     try:
         yield Path(tmp)
+        # mkstemp makes the file private (0600); give it the mode a plain open() would,
+        # so outputs on shared storage stay readable by whoever the umask allows.
+        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

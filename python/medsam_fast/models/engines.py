@@ -11,6 +11,7 @@ from __future__ import annotations
 import glob
 import importlib.util
 import os
+import sys
 from pathlib import Path
 
 from .. import _core
@@ -41,12 +42,19 @@ def _library_in_wheel(env: str, package: str, pattern: str, missing: str) -> Pat
     )
 
 
+# How the engines' wheels name their shared libraries on the platforms the core's dlopen
+# layer serves (Linux, macOS).
+_ORT_LIBRARY = "libonnxruntime.*.dylib" if sys.platform == "darwin" else "libonnxruntime.so.1*"
+_OPENVINO_LIBRARY = "libopenvino_c*.dylib" if sys.platform == "darwin" else "libopenvino_c.so*"
+
+
 def find_library() -> Path:
-    """Path of libonnxruntime.so.1.* (``MEDSAM_FAST_ORT_LIBRARY`` overrides the search)."""
+    """Path of the library the onnxruntime wheel ships (libonnxruntime.so.1.* on Linux;
+    ``MEDSAM_FAST_ORT_LIBRARY`` overrides the search)."""
     return _library_in_wheel(
         ENV_LIBRARY,
         "onnxruntime",
-        os.path.join("capi", "libonnxruntime.so.1*"),
+        os.path.join("capi", _ORT_LIBRARY),
         "the onnxruntime package is not installed: pip install onnxruntime",
     )
 
@@ -66,7 +74,7 @@ def find_openvino_library() -> Path:
     return _library_in_wheel(
         ENV_OPENVINO_LIBRARY,
         "openvino",
-        os.path.join("libs", "libopenvino_c.so*"),
+        os.path.join("libs", _OPENVINO_LIBRARY),
         "engine 'openvino' needs the openvino package: pip install 'medsam-fast[openvino]'",
     )
 

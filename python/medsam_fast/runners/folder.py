@@ -3,18 +3,20 @@ stops the run.
 
 Progress goes to the ``medsam_fast`` logger: a failed case at ERROR (``FAILED ...``),
 each case's time at INFO (with its modality, strategy and work done when DEBUG is on).
+``medsam_fast.distributed`` runs the same cases on a Dask cluster through the same
+:func:`~medsam_fast.runners.case.segment_case` and :class:`FolderResult`.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..io.atomic import csv_text, write_npz_atomic, write_text_atomic
-from ..io.cases import CaseError, load_case
+from .case import CaseOutcome, segment_case
+from .efficiency import merge_times, remove_stale_temporaries
+from .selection import Selection, Shard, select_cases
 
 log = logging.getLogger(__name__)
 
@@ -27,80 +29,76 @@ class FolderResult:
     times: dict[str, float] = field(default_factory=dict)  # case -> seconds
     failures: dict[str, str] = field(default_factory=dict)  # case -> message
     stages: dict[str, dict[str, float]] = field(default_factory=dict)  # case -> stage -> s
+    skipped: list[str] = field(default_factory=list)  # outputs already there (--skip-existing)
 
     @property
     def ok(self) -> bool:
         return not self.failures
 
+    def record(self, outcome: CaseOutcome) -> None:
+        """Adds one case's outcome and logs it."""
+        if outcome.status != "ok":
+            self.failures[outcome.case] = outcome.error
+            log.error("FAILED %s", outcome.error)
+            return
+        self.times[outcome.case] = outcome.seconds
+        self.stages[outcome.case] = outcome.stages
+        detail = f" ({outcome.detail})" if log.isEnabledFor(logging.DEBUG) else ""
+        log.info("%s: %.2f s%s", outcome.case, outcome.seconds, detail)
 
-def _progress(paths, enabled: bool):
-    """A progress bar on an interactive stderr; the plain list anywhere else."""
+
+def progress_bar(items, enabled: bool, total: int | None = None):
+    """A progress bar on an interactive stderr; the plain iterable anywhere else."""
     if not enabled or not sys.stderr.isatty():
-        return paths
+        return items
     try:
         from tqdm import tqdm
     except ImportError:
-        return paths
-    return tqdm(paths, unit="case", file=sys.stderr)
+        return items
+    return tqdm(items, unit="case", file=sys.stderr, total=total)
+
+
+def start_run(
+    input_dir, output_dir, shard: Shard | None, skip_existing: bool
+) -> tuple[Path, Path, Selection]:
+    """Checks the folders, creates the output one and picks the run's cases."""
+    input_dir, output_dir = Path(input_dir), Path(output_dir)
+    selection = select_cases(input_dir, output_dir, shard, skip_existing)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    if selection.skipped:
+        log.info("%d cases already have an output; skipped", len(selection.skipped))
+    if not selection.todo and not selection.skipped:
+        log.info("no .npz cases in %s%s", input_dir, f" (shard {shard})" if shard else "")
+    return input_dir, output_dir, selection
+
+
+def finish_run(output_dir: Path, selection: Selection, result: FolderResult) -> FolderResult:
+    """Writes efficiency.csv (earlier rows kept) and clears what killed writers left."""
+    result.skipped = selection.skipped
+    remove_stale_temporaries(output_dir, (p.name for p in selection.todo))
+    merge_times(output_dir, result.times)
+    return result
 
 
 def segment_folder(
-    segmenter, input_dir, output_dir, progress: bool = True, after_case=None
+    segmenter,
+    input_dir,
+    output_dir,
+    progress: bool = True,
+    shard: Shard | None = None,
+    skip_existing: bool = False,
+    after_case=None,
 ) -> FolderResult:
     """Writes ``segs`` npz files (same names) and ``efficiency.csv`` into ``output_dir``.
 
-    ``after_case(case, segs)``, when given, runs after each case is written (the overlay
-    figures); its time counts in the case's.
-    """
-    input_dir, output_dir = Path(input_dir), Path(output_dir)
-    if not input_dir.is_dir():
-        raise NotADirectoryError(f"{input_dir}: not a folder")
-    output_dir.mkdir(parents=True, exist_ok=True)
+    ``shard``: only that share of the cases (:mod:`~medsam_fast.runners.selection`).
+    ``skip_existing``: leave out the cases whose output already loads.
+    ``after_case(case, segs)``: runs after each case is written (the overlay figures)."""
+    input_dir, output_dir, selection = start_run(input_dir, output_dir, shard, skip_existing)
     result = FolderResult()
-    paths = sorted(p for p in input_dir.iterdir() if p.suffix == ".npz" and p.is_file())
-    if not paths:
-        log.info("no .npz cases in %s", input_dir)
-    for path in _progress(paths, progress):
-        started = time.perf_counter()
-        try:
-            case = load_case(path)
-            loaded = time.perf_counter()
-            segs = segmenter.segment(case)
-            segmented = time.perf_counter()
-            write_npz_atomic(output_dir / path.name, segs=segs)
-            if after_case is not None:
-                after_case(case, segs)
-        except (CaseError, ValueError, TypeError, RuntimeError, MemoryError, OSError) as exc:
-            message = str(exc) if isinstance(exc, CaseError) else f"{path.name}: {exc}"
-            result.failures[path.name] = message
-            log.error("FAILED %s", message)
-            continue
-        finished = time.perf_counter()
-        result.times[path.name] = finished - started
-        stats = getattr(segmenter, "last_stats", {}) or {}
-        result.stages[path.name] = {
-            "load": loaded - started,
-            "write": finished - segmented,
-            **{
-                stage: float(stats.get(f"{stage}_seconds", 0.0))
-                for stage in ("preprocess", "encode", "decode", "postprocess")
-            },
-        }
-        detail = ""
-        if log.isEnabledFor(logging.DEBUG):
-            detail = (
-                f" (modality {stats.get('modality')}, {stats.get('strategy')}, "
-                f"{stats.get('slices_encoded', 0)} slices encoded, "
-                f"{stats.get('masks_decoded', 0)} masks)"
-            )
-        log.info("%s: %.2f s%s", path.name, result.times[path.name], detail)
-    write_text_atomic(
-        output_dir / "efficiency.csv",
-        csv_text(
-            ["case", "time"], [[name, f"{seconds:.4f}"] for name, seconds in result.times.items()]
-        ),
-    )
-    return result
+    for path in progress_bar(selection.todo, progress):
+        result.record(segment_case(segmenter, path, output_dir, after_case))
+    return finish_run(output_dir, selection, result)
 
 
 def profile_table(result: FolderResult) -> str:

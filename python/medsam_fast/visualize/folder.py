@@ -39,7 +39,7 @@ class OverlayResult:
     failures: dict[str, str] = field(default_factory=dict)  # case -> message
 
 
-def _load_segs(path: Path) -> np.ndarray:
+def load_segs(path: Path) -> np.ndarray:
     if not path.is_file():
         raise CaseError(path.name, f"no segmentation at {path}")
     try:
@@ -65,7 +65,7 @@ def overlay_folder(imgs_dir, segs_dir, output_dir) -> OverlayResult:
     for path in sorted(p for p in imgs_dir.iterdir() if p.suffix == ".npz" and p.is_file()):
         try:
             case = load_case(path)
-            writer(case, _load_segs(segs_dir / path.name))
+            writer(case, load_segs(segs_dir / path.name))
         except (CaseError, ValueError, OSError) as exc:
             message = str(exc) if isinstance(exc, CaseError) else f"{path.name}: {exc}"
             result.failures[path.name] = message

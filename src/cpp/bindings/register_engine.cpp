@@ -40,8 +40,8 @@ void register_engine(py::module_& m) {
       "load_openvino", [](const std::string& path) { return OpenVinoRuntime::load(path).path(); },
       py::arg("library_path"),
       "Load libopenvino_c from `library_path` (once per process); returns the path loaded.");
-  m.attr("ORT_API_VERSION") = ORT_API_VERSION;
-  m.attr("DECODE_BATCH") = kDecodeBatch;  // boxes per decoder call at most
+  m.attr("ORT_API_VERSION") = MEDSAM_FAST_ORT_API_VERSION;  // the version asked of the library
+  m.attr("DECODE_BATCH") = kDecodeBatch;                    // boxes per decoder call at most
 }
 
 }  // namespace bind

@@ -32,11 +32,13 @@ OrtRuntime::OrtRuntime(const std::string& library_path) {
   }
   const OrtApiBase* base = get_base();
   version_ = base->GetVersionString();
-  api_ = base->GetApi(ORT_API_VERSION);
+  api_ = base->GetApi(MEDSAM_FAST_ORT_API_VERSION);
   if (api_ == nullptr) {
     throw RuntimeLoadError("ONNX Runtime " + version_ + " at " + library_path +
-                           " is older than the API version this build needs (" +
-                           std::to_string(ORT_API_VERSION) + "); install a newer onnxruntime");
+                           " does not serve API version " +
+                           std::to_string(MEDSAM_FAST_ORT_API_VERSION) +
+                           ", which this build needs; install onnxruntime >= 1." +
+                           std::to_string(MEDSAM_FAST_ORT_API_VERSION));
   }
   OrtStatus* status = api_->CreateEnv(ORT_LOGGING_LEVEL_ERROR, "medsam_fast", &env_);
   if (status != nullptr) {

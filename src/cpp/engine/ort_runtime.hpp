@@ -1,10 +1,18 @@
 // ONNX Runtime through its C API, loaded at run time with dlopen.
 //
 // Nothing links against libonnxruntime at build time: the onnxruntime wheel that is
-// installed ships the library, and any library at or above the header's
-// ORT_API_VERSION serves the API we were compiled against.
+// installed ships the library.  We ask it for the pinned API version
+// (MEDSAM_FAST_ORT_API_VERSION, from cmake/ort_pin.cmake), not the header's, so a newer
+// header still builds a core that runs on the oldest onnxruntime the package accepts; a
+// library older than that is refused when it loads.
 #pragma once
 #include <onnxruntime_c_api.h>
+
+#ifndef MEDSAM_FAST_ORT_API_VERSION
+#error "MEDSAM_FAST_ORT_API_VERSION must be defined by the build (cmake/ort_pin.cmake)"
+#endif
+static_assert(ORT_API_VERSION >= MEDSAM_FAST_ORT_API_VERSION,
+              "onnxruntime_c_api.h is older than the pinned ONNX Runtime API version");
 
 #include <memory>
 #include <string>

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Fetch ONNX Runtime's C API headers from Debian's ``libonnxruntime-dev``.
 
-Neither PyPI's onnxruntime wheel nor Debian 12 ship the C API headers; newer Debian
-suites do.  We ask apt itself for the package, with a private state directory so the
-machine's own apt configuration is left untouched, and reuse the archive mirror that
-the machine's apt sources already name (no host is written in this file).
+The last of the header sources cmake/ort_headers.cmake tries, for machines that reach
+Debian's archive but not ONNX Runtime's release.  Neither PyPI's onnxruntime wheel nor
+Debian 12 ship the C API headers; newer Debian suites do.  We ask apt itself for the
+package, with a private state directory so the machine's own apt configuration is left
+untouched, and reuse the archive mirror that the machine's apt sources already name (no
+host is written in this file).
 
-Usage: fetch_ort_headers.py DEST_DIR
+Usage: debian_ort_headers.py DEST_DIR MIN_API_VERSION
 Prints the include directory (holding onnxruntime_c_api.h) on stdout.
 """
 
@@ -24,12 +26,11 @@ from pathlib import Path
 # Suites to try, oldest first: the oldest that carries the package gives the most
 # conservative API version, and a header of API N works with any newer library.
 SUITES = ("trixie", "forky", "sid")
-MIN_API_VERSION = 21
 HEADER = "onnxruntime_c_api.h"
 
 
 def log(msg: str) -> None:
-    print(f"[fetch_ort_headers] {msg}", file=sys.stderr)
+    print(f"[debian_ort_headers] {msg}", file=sys.stderr)
 
 
 def debian_mirrors() -> list[tuple[str, str]]:
@@ -131,22 +132,17 @@ def extract_headers(deb: Path, work: Path) -> Path | None:
 
 
 def main() -> int:
-    if len(sys.argv) != 2:
+    if len(sys.argv) != 3 or not sys.argv[2].isdigit():
         print(__doc__, file=sys.stderr)
         return 2
     dest = Path(sys.argv[1]).resolve()
-    if (dest / HEADER).exists() and api_version(dest / HEADER) >= MIN_API_VERSION:
-        print(dest)
-        return 0
+    min_api_version = int(sys.argv[2])
     if not shutil.which("apt-get") or not shutil.which("dpkg-deb"):
-        log(
-            "apt-get/dpkg-deb not found: set ONNXRUNTIME_INCLUDE_DIR to a folder holding "
-            f"{HEADER} (ONNX Runtime API >= {MIN_API_VERSION})."
-        )
+        log("apt-get/dpkg-deb not found: this is not a Debian machine.")
         return 1
     mirrors = debian_mirrors()
     if not mirrors:
-        log("no Debian archive found in /etc/apt sources: set ONNXRUNTIME_INCLUDE_DIR.")
+        log("no Debian archive found in /etc/apt sources.")
         return 1
     for mirror, signed_by in mirrors:
         for suite in SUITES:
@@ -156,16 +152,19 @@ def main() -> int:
                 if deb is None:
                     continue
                 include = extract_headers(deb, work)
-                if include is None or api_version(include / HEADER) < MIN_API_VERSION:
+                if include is None or api_version(include / HEADER) < min_api_version:
                     log(f"{deb.name} has no usable {HEADER}")
                     continue
-                if dest.exists():
-                    shutil.rmtree(dest)
-                shutil.copytree(include, dest)
+                # Copied beside the destination, then renamed: never a half-filled cache.
+                partial = dest.with_name(dest.name + ".partial")
+                shutil.rmtree(partial, ignore_errors=True)
+                shutil.copytree(include, partial)
+                shutil.rmtree(dest, ignore_errors=True)
+                partial.rename(dest)
                 log(f"headers from {deb.name} (API {api_version(dest / HEADER)}) -> {dest}")
                 print(dest)
                 return 0
-    log("could not obtain libonnxruntime-dev; set ONNXRUNTIME_INCLUDE_DIR.")
+    log("could not obtain libonnxruntime-dev from the Debian archives in /etc/apt.")
     return 1
 
 
