@@ -237,3 +237,20 @@ def test_no_pillow_is_imported_when_overlays_are_off(tmp_path):
     subprocess.run([sys.executable, "-c", code], check=True)
     assert (tmp_path / "segs" / CASE_2D).is_file()
     assert not list(tmp_path.rglob("*.png"))
+
+
+@pytest.mark.slow
+def test_segment_on_dask_with_overlay_draws_the_written_cases(tmp_path):
+    pytest.importorskip("distributed")
+    imgs = tmp_path / "imgs"
+    imgs.mkdir()
+    (imgs / CASE_2D).write_bytes((DEMO_DIR / "imgs" / CASE_2D).read_bytes())
+    np.savez(imgs / "2DBox_MR_broken.npz", pixels=np.zeros((4, 4), np.uint8))
+    segs, pngs = tmp_path / "segs", tmp_path / "png"
+    argv = ["segment", "-i", str(imgs), "-o", str(segs), "--workers", "1", "--quiet"]
+    assert main([*argv, "--overlay", str(pngs)]) == 1  # the broken case
+    with np.load(segs / CASE_2D) as s:
+        written = s["segs"]
+    assert [p.name for p in pngs.iterdir()] == ["2DBox_MR_colin27-deepgrey.png"]
+    png = (pngs / "2DBox_MR_colin27-deepgrey.png").read_bytes()
+    assert png == png_bytes(render(load_case(imgs / CASE_2D), written))
