@@ -38,19 +38,54 @@ def _segment_on_dask(args, run: dict):
         return segment_folder(client, args.input, args.output, segmenter_options=options, **run)
 
 
+def _overlays_of_written(args, result) -> None:
+    """--overlay with Dask: the figures of the cases written, drawn here from the files."""
+    from ..io.cases import load_case
+    from ..visualize.folder import OverlayWriter, load_segs
+
+    writer = OverlayWriter(args.overlay)
+    for name in list(result.times):
+        try:
+            writer(load_case(args.input / name), load_segs(args.output / name))
+        except (ValueError, OSError) as exc:
+            result.failures[name] = f"{name}: overlay: {exc}"
+
+
 def cmd_segment(args) -> int:
     from ..runners.folder import profile_table, segment_folder
 
     run = {"progress": not args.quiet, "shard": args.shard, "skip_existing": args.skip_existing}
     if args.scheduler or args.workers:
         result = _segment_on_dask(args, run)
+        if args.overlay is not None:
+            _overlays_of_written(args, result)
     else:
+        if args.overlay is not None:
+            from ..visualize.folder import OverlayWriter
+
+            run["after_case"] = OverlayWriter(args.overlay)
         result = segment_folder(_segmenter(args), args.input, args.output, **run)
     if args.profile:
         print(profile_table(result))
     if result.failures:
         print(
             f"{len(result.failures)} of {len(result.failures) + len(result.times)} cases failed:",
+            file=sys.stderr,
+        )
+        for message in result.failures.values():
+            print(f"  {message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_overlay(args) -> int:
+    from ..visualize.folder import overlay_folder
+
+    result = overlay_folder(args.input, args.segs, args.output)
+    if result.failures:
+        print(
+            f"{len(result.failures)} of {len(result.failures) + len(result.written)} "
+            "overlays failed:",
             file=sys.stderr,
         )
         for message in result.failures.values():

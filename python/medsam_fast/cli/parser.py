@@ -14,6 +14,7 @@ from .commands import (
     cmd_convert,
     cmd_demo,
     cmd_evaluate,
+    cmd_overlay,
     cmd_segment,
     cmd_segment_volume,
     cmd_strategies,
@@ -189,8 +190,29 @@ def build_parser() -> argparse.ArgumentParser:
         "postprocess, write) for each case",
     )
     _add_run_options(p)
+    p.add_argument(
+        "--overlay",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="also write one overlay PNG per case into DIR (needs the 'overlay' extra)",
+    )
     _add_model_options(p)
     p.set_defaults(func=cmd_segment)
+
+    p = sub.add_parser(
+        "overlay",
+        help="draw overlay PNGs of existing segmentations",
+        description="For every .npz case in IMGS_DIR with a same-named segmentation "
+        "(key 'segs') in SEGS_DIR, write DIR/<case>.png: the image with each label "
+        "in a colour-blind-safe palette, its box outline, the case name and the label "
+        "numbers; in 3D the middle slice of each box's z-range, as a montage. Needs "
+        "the 'overlay' extra (Pillow). The exit code is 1 if any case failed.",
+    )
+    p.add_argument("-i", "--input", type=Path, required=True, help="folder of input .npz cases")
+    p.add_argument("-s", "--segs", type=Path, required=True, help="folder of segmentations")
+    p.add_argument("-o", "--output", type=Path, required=True, help="folder for the PNGs")
+    p.set_defaults(func=cmd_overlay)
 
     p = sub.add_parser(
         "convert",

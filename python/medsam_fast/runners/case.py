@@ -33,9 +33,13 @@ class CaseOutcome:
     detail: str = ""  # modality, strategy and work done, for --verbose
 
 
-def segment_case(segmenter, input_path: str | Path, output_dir: str | Path) -> CaseOutcome:
+def segment_case(
+    segmenter, input_path: str | Path, output_dir: str | Path, after_case=None
+) -> CaseOutcome:
     """Segments ``input_path`` into ``output_dir / input_path.name``; a bad case becomes a
-    "failed" outcome instead of an exception, so one case never stops a batch."""
+    "failed" outcome instead of an exception, so one case never stops a batch.
+    ``after_case(case, segs)``, when given, runs after the write (the overlay figure); its
+    time counts in the case's, and its failure fails the case."""
     path = Path(input_path)
     started = time.perf_counter()
     try:
@@ -44,6 +48,8 @@ def segment_case(segmenter, input_path: str | Path, output_dir: str | Path) -> C
         segs = segmenter.segment(case)
         segmented = time.perf_counter()
         write_npz_atomic(Path(output_dir) / path.name, segs=segs)
+        if after_case is not None:
+            after_case(case, segs)
     except CASE_ERRORS as exc:
         message = str(exc) if isinstance(exc, CaseError) else f"{path.name}: {exc}"
         return CaseOutcome(path.name, time.perf_counter() - started, "failed", message)

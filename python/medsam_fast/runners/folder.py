@@ -87,15 +87,17 @@ def segment_folder(
     progress: bool = True,
     shard: Shard | None = None,
     skip_existing: bool = False,
+    after_case=None,
 ) -> FolderResult:
     """Writes ``segs`` npz files (same names) and ``efficiency.csv`` into ``output_dir``.
 
     ``shard``: only that share of the cases (:mod:`~medsam_fast.runners.selection`).
-    ``skip_existing``: leave out the cases whose output already loads."""
+    ``skip_existing``: leave out the cases whose output already loads.
+    ``after_case(case, segs)``: runs after each case is written (the overlay figures)."""
     input_dir, output_dir, selection = start_run(input_dir, output_dir, shard, skip_existing)
     result = FolderResult()
     for path in progress_bar(selection.todo, progress):
-        result.record(segment_case(segmenter, path, output_dir))
+        result.record(segment_case(segmenter, path, output_dir, after_case))
     return finish_run(output_dir, selection, result)
 
 
