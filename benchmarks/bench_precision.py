@@ -119,8 +119,10 @@ def test_summary(benchmark):
     if not rows:
         pytest.skip("run with the per-case benchmarks")
     benchmark.pedantic(lambda: None, rounds=1, iterations=1)
-    print("\nsubject mode            cases  DSC change (se) [95%] worst | NSD change (se) worst "
-          "| time/fp32 accurate")
+    print(
+        "\nsubject mode            cases  DSC change (se) [95%] worst | NSD change (se) worst "
+        "| time/fp32 accurate"
+    )
     for r in rows:
         d, n = r["dsc"], r["nsd"]
         print(
