@@ -3,8 +3,10 @@
     pytest benchmarks/bench_engines.py --benchmark-only [--rounds 3] [-k 2d-]
 
 Configurations: ``plain-onnx`` (the challenge's Python way on ONNX Runtime, the
-reference), ``onnxruntime-fp32`` (the default), ``openvino-fp32`` and ``openvino-bf16``
-(OpenVINO needs the ``openvino`` extra; without it those configurations are left out).
+reference), ``onnxruntime-fp32`` (the default), ``openvino-fp32``, ``openvino-bf16``,
+``openvino-int8`` and ``fast`` (the fast preset: ``Segmenter(fast=True)``, whatever mode
+it picks on this CPU).  OpenVINO needs the ``openvino`` extra and int8 the ``quantize``
+extra; without them those configurations are left out.
 Every configuration runs the baseline rule on the same real cases.
 
 One benchmark per case; each of its rounds runs every configuration once, back to back
@@ -48,6 +50,9 @@ from shared_fixtures import THREADS
 CONFIGS = ["onnxruntime-fp32"]
 if importlib.util.find_spec("openvino") is not None:
     CONFIGS += ["openvino-fp32", "openvino-bf16"]
+    if importlib.util.find_spec("nncf") is not None:
+        CONFIGS += ["openvino-int8"]
+    CONFIGS += ["fast"]
 CASES = {**LABELLED_CASES, "2d-microscopy-113": microscopy_many_boxes}
 
 
@@ -57,10 +62,13 @@ def segmenters():
 
     made = {}
     for config in CONFIGS:
-        engine, precision = config.split("-")
-        made[config] = Segmenter(
-            strategy="baseline", threads=THREADS, engine=engine, precision=precision
-        )
+        if config == "fast":
+            made[config] = Segmenter(strategy="baseline", threads=THREADS, fast=True)
+        else:
+            engine, precision = config.split("-")
+            made[config] = Segmenter(
+                strategy="baseline", threads=THREADS, engine=engine, precision=precision
+            )
         warm_up(made[config])
     return made
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +20,7 @@ def _segmenter_options(args) -> dict:
         "max_memory_gb": args.max_memory,
         "engine": args.engine,
         "precision": args.precision,
+        "fast": args.fast,
     }
 
 
@@ -110,7 +112,14 @@ def cmd_convert(args) -> int:
         return 0
     from ..convert.export import convert_litemedsam
 
-    convert_litemedsam(args.out or default_model_dir(), checkpoint=args.checkpoint)
+    out = args.out or default_model_dir()
+    convert_litemedsam(out, checkpoint=args.checkpoint)
+    if args.precision == "int8":
+        from ..models.families import LITEMEDSAM
+        from ..models.quantize import quantize_encoder
+
+        path = quantize_encoder(Path(out) / LITEMEDSAM.encoder, args.calibration)
+        log.info("int8 encoder: %s", path)
     return 0
 
 

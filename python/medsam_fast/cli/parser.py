@@ -36,8 +36,15 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
         "--precision",
         choices=PRECISIONS,
         default="fp32",
-        help="fp32 (default) or bf16 (engine openvino, CPUs with native bf16: "
-        "about 2x faster, masks differ slightly; see docs/performance.md)",
+        help="fp32 (default), bf16 (engine openvino, CPUs with native bf16: about 2x "
+        "faster, masks differ slightly) or int8 (engine openvino: an NNCF-quantized "
+        "encoder, made on first use for the bundled model); see docs/performance.md",
+    )
+    p.add_argument(
+        "--fast",
+        action="store_true",
+        help="the fastest mode measured accurate that this CPU runs natively, in place "
+        "of --engine/--precision (printed with --verbose; see docs/performance.md)",
     )
     p.add_argument(
         "--strategy",
@@ -250,6 +257,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="output folder (default: $MEDSAM_FAST_HOME/models/litemedsam, or "
         "$MEDSAM_FAST_HOME/models/efficientsam for --family efficientsam, "
         "where the per_modality table looks for it)",
+    )
+    p.add_argument(
+        "--precision",
+        choices=["fp32", "int8"],
+        default="fp32",
+        help="int8: also quantize the encoder with NNCF into an OpenVINO IR beside the "
+        "pair, for --engine openvino --precision int8 (needs the quantize extra)",
+    )
+    p.add_argument(
+        "--calibration",
+        type=Path,
+        action="append",
+        default=[],
+        help="with --precision int8: a folder of npz cases whose slices calibrate the "
+        "quantization (repeatable; default: the bundled demo cases)",
     )
     p.set_defaults(func=cmd_convert)
 

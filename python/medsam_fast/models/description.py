@@ -35,6 +35,9 @@ class ModelDescription:
     num_masks: int = 1
     mask_output: str | int = 0  # an index, or "best_iou" (highest predicted IoU)
     upsample: str = "bilinear"  # logits to the image: "bilinear" or "bicubic"
+    # The int8 encoder `medsam-fast convert --precision int8` made (models.quantize): its
+    # file, NNCF and OpenVINO versions, settings and calibration slices.
+    int8: dict | None = None
 
     def check_fields(self, where: str = "model") -> ModelDescription:
         """The checks every family shares (``families.check_description`` adds the

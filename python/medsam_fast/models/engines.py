@@ -17,7 +17,7 @@ from pathlib import Path
 from .. import _core
 
 ENGINES = ("onnxruntime", "openvino")
-PRECISIONS = ("fp32", "bf16")
+PRECISIONS = ("fp32", "bf16", "int8")
 ENV_LIBRARY = "MEDSAM_FAST_ORT_LIBRARY"
 
 

@@ -83,6 +83,8 @@ class LiteMedSAMFamily(ModelFamily):
     segments_3d = True
 
     def build(self, encoder, decoder, description, threads, engine, precision):
+        if precision == "int8":
+            encoder = _int8_encoder(Path(encoder))
         return _core.LiteMedSAMModel(str(encoder), str(decoder), threads, engine, precision)
 
     def segment_2d(self, model, description, imgs, boxes, segs):
@@ -96,6 +98,8 @@ class EfficientSAMFamily(ModelFamily):
     segments_3d = False
 
     def build(self, encoder, decoder, description, threads, engine, precision):
+        if precision == "int8":
+            raise ValueError(f"{encoder}: int8 is made for LiteMedSAM encoders only")
         return _core.EfficientSAMModel(
             str(encoder),
             str(decoder),
@@ -135,3 +139,11 @@ def check_description(description: ModelDescription, where: str = "model") -> Mo
     """The description checked against its family: refused when read, not halfway
     through a case."""
     return family(description.family, where).check(description, where)
+
+
+def _int8_encoder(encoder: Path) -> Path:
+    """The int8 IR beside ``encoder``; the bundled model's is made on first use."""
+    from .quantize import int8_encoder
+    from .store import default_model_dir
+
+    return int8_encoder(encoder, quantize_missing=encoder.parent == default_model_dir())

@@ -15,6 +15,7 @@ from ..io.cases import Case, CaseError, check_case, label_dtype, load_case
 from ..models import engines
 from ..models.description import ModelDescription
 from ..models.families import ModelFamily, family
+from ..models.presets import fast_mode
 from ..models.store import BUNDLED_MODEL, litemedsam_files, model_available, model_pair
 from . import memory
 from .memory import DEFAULT_MAX_MEMORY_GB
@@ -35,8 +36,11 @@ class Segmenter:
     ``medsam_fast.segmentation.routing``.
     ``threads``: intra-op threads for the engine (0: one per physical core).
     ``engine``: ``"onnxruntime"`` (default) or ``"openvino"`` (the ``openvino`` extra).
-    ``precision``: ``"fp32"`` (default) or ``"bf16"`` (OpenVINO, on CPUs with native
-    bf16; faster, masks differ slightly: see docs/performance.md, "Precision").
+    ``precision``: ``"fp32"`` (default), ``"bf16"`` (OpenVINO, on CPUs with native
+    bf16) or ``"int8"`` (OpenVINO, an NNCF-quantized encoder); faster, masks differ
+    slightly: see docs/performance.md, "Precision".
+    ``fast``: the fastest mode measured accurate that this CPU runs natively, in place of
+    ``engine`` and ``precision`` (``models.presets``; ``last_stats["preset"]`` says why).
     ``margin``: when given, overrides every propagation margin of the table.
     ``max_cached_embeddings``: slice embeddings (4 MiB each) kept while a volume runs.
     ``model_dir``: a folder with ``litemedsam_encoder.onnx`` and ``litemedsam_decoder.onnx``
@@ -59,9 +63,14 @@ class Segmenter:
         max_memory_gb: float | None = DEFAULT_MAX_MEMORY_GB,
         engine: str = "onnxruntime",
         precision: str = "fp32",
+        fast: bool = False,
     ):
         if threads < 0:
             raise ValueError("threads must be >= 0")
+        self.preset = fast_mode() if fast else None
+        if self.preset is not None:
+            engine, precision = self.preset.engine, self.preset.precision
+            log.debug("fast preset: engine %s, %s", engine, self.preset.reason)
         engines.ensure_engine(engine, precision)
         self.engine = engine
         self.precision = precision
@@ -148,7 +157,13 @@ class Segmenter:
         if len(case.boxes):
             description, kind, model = self._load_model(route.model)
             stats = kind.segment_2d(model, description, case.imgs, case.boxes, segs)
-        self.last_stats = {**stats, "modality": modality, "model": route.model, "strategy": "box"}
+        self.last_stats = {
+            **stats,
+            **self._mode_stats(),
+            "modality": modality,
+            "model": route.model,
+            "strategy": "box",
+        }
         return segs
 
     def segment_3d(
@@ -182,12 +197,20 @@ class Segmenter:
             stats = self._three_views(model, case, segs)
         self.last_stats = {
             **stats,
+            **self._mode_stats(),
             "modality": modality,
             "model": route.model,
             "strategy": route.mode_3d,
             "margin": route.margin,
         }
         return segs
+
+    def _mode_stats(self) -> dict:
+        """The engine and precision that ran, and why, when the fast preset chose them."""
+        stats = {"engine": self.engine, "precision": self.precision}
+        if self.preset is not None:
+            stats["preset"] = self.preset.reason
+        return stats
 
     @staticmethod
     def _three_views(model, case: Case, segs: np.ndarray) -> dict:

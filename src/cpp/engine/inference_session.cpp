@@ -13,7 +13,9 @@ std::unique_ptr<InferenceSession> open_session(const std::string& model_path,
     return std::make_unique<OpenVinoSession>(model_path, settings);
   }
   if (settings.precision != Precision::Fp32) {
-    throw std::invalid_argument("precision bf16 needs engine 'openvino'; ONNX Runtime runs fp32");
+    throw std::invalid_argument(
+        "precisions bf16 and int8 need engine 'openvino'; ONNX Runtime "
+        "runs fp32");
   }
   return std::make_unique<OnnxSession>(model_path, settings);
 }
@@ -42,7 +44,8 @@ Engine parse_engine(const std::string& name) {
 Precision parse_precision(const std::string& name) {
   if (name == "fp32") return Precision::Fp32;
   if (name == "bf16") return Precision::Bf16;
-  throw std::invalid_argument("unknown precision '" + name + "' (use 'fp32' or 'bf16')");
+  if (name == "int8") return Precision::Int8;
+  throw std::invalid_argument("unknown precision '" + name + "' (use 'fp32', 'bf16' or 'int8')");
 }
 
 }  // namespace medsam

@@ -10,14 +10,19 @@
 namespace medsam {
 
 enum class Engine { OnnxRuntime, OpenVino };
-enum class Precision { Fp32, Bf16 };
+enum class Precision { Fp32, Bf16, Int8 };
 
 struct EngineSettings {
   Engine engine = Engine::OnnxRuntime;
   int threads = 0;  // intra-op threads; 0 lets the engine use one per physical core
   // Bf16 runs the matrix products in bfloat16 where the CPU has native bf16 (OpenVINO
-  // only: ONNX Runtime's CPU provider has no bf16 kernels for these graphs).
+  // only: ONNX Runtime's CPU provider has no bf16 kernels for these graphs).  Int8 is for
+  // a network NNCF quantized (its int8 operations are in the graph itself); everything
+  // else in it runs in f32.
   Precision precision = Precision::Fp32;
+  // How many callers may run the session at the same time.  ONNX Runtime's Run takes
+  // them as they come; OpenVINO compiles one stream (of `threads` threads) per caller.
+  int concurrent_calls = 1;
 };
 
 class InferenceSession {
@@ -30,8 +35,8 @@ class InferenceSession {
   virtual const std::vector<std::string>& output_names() const = 0;
 };
 
-// Loads `model_path` (ONNX) into the engine the settings name; that engine's runtime
-// library must have been loaded first.
+// Loads `model_path` (ONNX, or OpenVINO IR for OpenVINO) into the engine the settings name; that
+// engine's runtime library must have been loaded first.
 std::unique_ptr<InferenceSession> open_session(const std::string& model_path,
                                                const EngineSettings& settings);
 

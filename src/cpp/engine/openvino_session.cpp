@@ -42,6 +42,31 @@ OpenVinoOwned<ov_c::ov_tensor_t> wrap(const TensorView& view, const std::string&
   return OpenVinoOwned<ov_c::ov_tensor_t>(raw);
 }
 
+// Latency-tuned, one stream per concurrent caller; the thread count, when given, is per
+// stream.
+OpenVinoOwned<ov_c::ov_compiled_model_t> compile(OpenVinoRuntime& runtime, ov_c::ov_model_t* model,
+                                                 const char* precision,
+                                                 const EngineSettings& settings,
+                                                 const std::string& path) {
+  const ov_c::Api& api = runtime.api();
+  const std::string streams = std::to_string(settings.concurrent_calls);
+  const std::string threads = std::to_string(settings.threads * settings.concurrent_calls);
+  ov_c::ov_compiled_model_t* raw = nullptr;
+  ov_c::ov_status_e status;
+  if (settings.threads > 0) {
+    status =
+        api.core_compile_model(runtime.core(), model, "CPU", 8, &raw, "INFERENCE_PRECISION_HINT",
+                               precision, "PERFORMANCE_HINT", "LATENCY", "NUM_STREAMS",
+                               streams.c_str(), "INFERENCE_NUM_THREADS", threads.c_str());
+  } else {
+    status = api.core_compile_model(runtime.core(), model, "CPU", 6, &raw,
+                                    "INFERENCE_PRECISION_HINT", precision, "PERFORMANCE_HINT",
+                                    "LATENCY", "NUM_STREAMS", streams.c_str());
+  }
+  check_openvino(status, "compiling " + path);
+  return OpenVinoOwned<ov_c::ov_compiled_model_t>(raw);
+}
+
 }  // namespace
 
 OpenVinoSession::OpenVinoSession(const std::string& model_path, const EngineSettings& settings)
@@ -54,27 +79,11 @@ OpenVinoSession::OpenVinoSession(const std::string& model_path, const EngineSett
   OpenVinoOwned<ov_c::ov_model_t> model(raw_model);
 
   // The precision is always stated: on CPUs with native bf16 OpenVINO would otherwise
-  // pick bf16 by itself and fp32 would stop meaning fp32.
+  // pick bf16 by itself and fp32 would stop meaning fp32.  An int8 network carries its
+  // int8 operations in the graph; the rest of it runs in f32.
   const char* precision = settings.precision == Precision::Bf16 ? "bf16" : "f32";
-  const std::string threads = std::to_string(settings.threads);
-  ov_c::ov_compiled_model_t* raw_compiled = nullptr;
-  ov_c::ov_status_e status;
-  if (settings.threads > 0) {
-    status = api.core_compile_model(runtime.core(), model.get(), "CPU", 6, &raw_compiled,
-                                    "INFERENCE_PRECISION_HINT", precision, "PERFORMANCE_HINT",
-                                    "LATENCY", "INFERENCE_NUM_THREADS", threads.c_str());
-  } else {
-    status = api.core_compile_model(runtime.core(), model.get(), "CPU", 4, &raw_compiled,
-                                    "INFERENCE_PRECISION_HINT", precision, "PERFORMANCE_HINT",
-                                    "LATENCY");
-  }
-  check_openvino(status, "compiling " + model_path);
-  compiled_.reset(raw_compiled);
-
-  ov_c::ov_infer_request_t* raw_request = nullptr;
-  check_openvino(api.compiled_model_create_infer_request(compiled_.get(), &raw_request),
-                 model_path + ": creating an infer request");
-  request_.reset(raw_request);
+  compiled_ = compile(runtime, model.get(), precision, settings, model_path);
+  idle_.push_back(acquire());
   input_names_ = port_names(compiled_.get(), true, model_path);
   output_names_ = port_names(compiled_.get(), false, model_path);
 }
@@ -86,20 +95,41 @@ void OpenVinoSession::run(const std::vector<TensorView>& inputs,
   }
   const ov_c::Api& api = openvino();
   std::vector<OpenVinoOwned<ov_c::ov_tensor_t>> tensors;
-  std::lock_guard<std::mutex> lock(request_mutex_);
+  Request request = acquire();
   for (size_t i = 0; i < inputs.size(); ++i) {
     tensors.push_back(wrap(inputs[i], path_ + ": " + input_names_[i]));
     check_openvino(
-        api.infer_request_set_input_tensor_by_index(request_.get(), i, tensors.back().get()),
+        api.infer_request_set_input_tensor_by_index(request.get(), i, tensors.back().get()),
         path_ + ": input " + input_names_[i]);
   }
   for (size_t i = 0; i < outputs.size(); ++i) {
     tensors.push_back(wrap(outputs[i], path_ + ": " + output_names_[i]));
     check_openvino(
-        api.infer_request_set_output_tensor_by_index(request_.get(), i, tensors.back().get()),
+        api.infer_request_set_output_tensor_by_index(request.get(), i, tensors.back().get()),
         path_ + ": output " + output_names_[i]);
   }
-  check_openvino(api.infer_request_infer(request_.get()), "running " + path_);
+  check_openvino(api.infer_request_infer(request.get()), "running " + path_);
+  release(std::move(request));
+}
+
+OpenVinoSession::Request OpenVinoSession::acquire() const {
+  {
+    std::lock_guard<std::mutex> lock(idle_mutex_);
+    if (!idle_.empty()) {
+      Request request = std::move(idle_.back());
+      idle_.pop_back();
+      return request;
+    }
+  }
+  ov_c::ov_infer_request_t* raw = nullptr;
+  check_openvino(openvino().compiled_model_create_infer_request(compiled_.get(), &raw),
+                 path_ + ": creating an infer request");
+  return Request(raw);
+}
+
+void OpenVinoSession::release(Request request) const {
+  std::lock_guard<std::mutex> lock(idle_mutex_);
+  idle_.push_back(std::move(request));
 }
 
 }  // namespace medsam

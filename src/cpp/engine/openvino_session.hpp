@@ -1,4 +1,6 @@
-// One ONNX model compiled by OpenVINO's CPU plugin, created once and reused.
+// One ONNX model (or OpenVINO IR) compiled by OpenVINO's CPU plugin, created once and
+// reused.  Each concurrent caller gets an infer request of its own (and, when the settings
+// allow several callers, a stream of its own), so calls from two threads run at once.
 #pragma once
 #include <mutex>
 #include <string>
@@ -19,12 +21,17 @@ class OpenVinoSession : public InferenceSession {
   const std::vector<std::string>& output_names() const override { return output_names_; }
 
  private:
+  using Request = OpenVinoOwned<ov_c::ov_infer_request_t>;
+  // An idle request, or a new one when every request is busy.
+  Request acquire() const;
+  void release(Request request) const;
+
   std::string path_;
   OpenVinoOwned<ov_c::ov_compiled_model_t> compiled_;
-  OpenVinoOwned<ov_c::ov_infer_request_t> request_;
-  // An infer request holds its tensors between set and infer, so callers on several
-  // threads take turns; ONNX Runtime's Run needs no such lock.
-  mutable std::mutex request_mutex_;
+  // An infer request holds its tensors between set and infer, so a request serves one
+  // caller at a time; idle ones wait here.
+  mutable std::mutex idle_mutex_;
+  mutable std::vector<Request> idle_;
   std::vector<std::string> input_names_, output_names_;
 };
 

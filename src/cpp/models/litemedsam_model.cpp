@@ -34,12 +34,14 @@ void LiteMedSAMModel::decode(const float* embedding, const float* boxes, int64_t
 const LiteMedSAMModel* LiteMedSAMModel::half_threaded() const {
   const int threads = settings_.threads > 0 ? settings_.threads
                                             : static_cast<int>(std::thread::hardware_concurrency());
-  if (settings_.engine != Engine::OnnxRuntime || threads < 2) return nullptr;
+  if (threads < 2) return nullptr;
   std::call_once(half_once_, [&] {
     // ORT sessions take concurrent Run calls; at one intra-op thread each call runs on
     // its caller's thread, so two callers use two cores without sharing a pool.
+    // OpenVINO gets one stream per caller, each with half the threads.
     EngineSettings half = settings_;
     half.threads = threads / 2;
+    half.concurrent_calls = 2;
     half_ = std::make_unique<LiteMedSAMModel>(encoder_path_, decoder_path_, half);
   });
   return half_.get();
