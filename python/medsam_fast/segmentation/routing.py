@@ -12,6 +12,9 @@ A route's 3D slice strategy (``mode_3d``, run by the C++ core):
 - ``box_every_slice``: every slice of the box's z-range prompted with the box itself.
 - ``three_view``: box_every_slice along z (axial), y (coronal) and x (sagittal), then a
   per-voxel majority vote (where all three views differ, the smallest label, often 0).
+- ``confidence``: propagate, but each slice after the middle one also decodes the box
+  itself (the propagated box clipped to the box's footprint) in the same decoder call,
+  and keeps the mask with the highest predicted IoU (docs/strategies.md).
 
 ``model`` is ``"litemedsam"`` (the bundled checkpoint), ``"efficientsam"`` (the folder
 ``medsam-fast convert --family efficientsam`` writes by default), or a folder holding a
@@ -31,7 +34,7 @@ except ModuleNotFoundError:  # Python 3.10
 
 from ..models.store import BUNDLED_MODEL
 
-MODES_3D = ("propagate", "box_every_slice", "three_view")
+MODES_3D = ("propagate", "box_every_slice", "three_view", "confidence")
 
 
 @dataclass(frozen=True)

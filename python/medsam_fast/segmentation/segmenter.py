@@ -172,9 +172,14 @@ class Segmenter:
             )
         segs = np.zeros(case.imgs.shape, dtype=label_dtype(len(case.boxes)))
         stats = {}
-        if len(case.boxes) and route.mode_3d == "propagate":
+        if len(case.boxes) and route.mode_3d in ("propagate", "confidence"):
             stats = model.segment_3d(
-                case.imgs, case.boxes, segs, route.margin, self.max_cached_embeddings
+                case.imgs,
+                case.boxes,
+                segs,
+                route.margin,
+                self.max_cached_embeddings,
+                confident=route.mode_3d == "confidence",
             )
         elif len(case.boxes) and route.mode_3d == "box_every_slice":
             stats = model.segment_slices(case.imgs, case.boxes, segs, 0)
