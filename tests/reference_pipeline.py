@@ -184,10 +184,13 @@ def confidence_candidates(original: np.ndarray, propagated: np.ndarray | None) -
     prompts = [original]
     if propagated is None:
         return prompts
-    clipped = np.concatenate([np.maximum(propagated[:2], original[:2]),
-                              np.minimum(propagated[2:], original[2:])])
-    if clipped[2] >= clipped[0] and clipped[3] >= clipped[1] and not np.array_equal(
-        clipped, original
+    clipped = np.concatenate(
+        [np.maximum(propagated[:2], original[:2]), np.minimum(propagated[2:], original[2:])]
+    )
+    if (
+        clipped[2] >= clipped[0]
+        and clipped[3] >= clipped[1]
+        and not np.array_equal(clipped, original)
     ):
         prompts.append(clipped)
     return prompts

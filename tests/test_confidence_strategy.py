@@ -74,8 +74,9 @@ def test_confidence_strategy_equals_plain_python_rule(confident, plain, crop_cas
     assert len(np.unique(expected)) == len(LEFT_DEEP_GREY) + 1
     assert np.array_equal(ours, expected)
     # The rule is not one of the others in disguise.
-    propagated = Segmenter(strategy={"default": {"mode_3d": "propagate", "margin": 7}},
-                           threads=THREADS).segment_3d(crop_case["imgs"], crop_case["boxes"])
+    propagated = Segmenter(
+        strategy={"default": {"mode_3d": "propagate", "margin": 7}}, threads=THREADS
+    ).segment_3d(crop_case["imgs"], crop_case["boxes"])
     assert not np.array_equal(ours, propagated)
 
 

@@ -117,7 +117,8 @@ def _export_decoder(torch, model, path: Path) -> None:
 
         def forward(self, image_embeddings, boxes):
             sparse, dense = self.prompt_encoder(boxes)
-            return self.mask_decoder.forward_with_iou(image_embeddings, self.image_pe, sparse, dense)
+            mask_decoder = self.mask_decoder
+            return mask_decoder.forward_with_iou(image_embeddings, self.image_pe, sparse, dense)
 
     decoder = BoxDecoder(model).eval()
     embeddings = torch.zeros(1, 256, 64, 64)

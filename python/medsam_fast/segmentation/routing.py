@@ -4,7 +4,7 @@ A RoutingTable maps a modality (from the challenge file name, ``3DBox_PET_x.npz`
 ``PET``, or given explicitly) to a Route; modalities not in the table take its default.
 The user picks a table with ``strategy=`` (``Segmenter``, ``segment``) or ``--strategy``:
 ``"per_modality"`` (the default; ``"seed"``, the original entry's name for it, is
-accepted too), ``"baseline"``, a TOML file or a dict.
+accepted too), ``"baseline"``, ``"confidence"``, a TOML file or a dict.
 
 A route's 3D slice strategy (``mode_3d``, run by the C++ core):
 - ``propagate``: the middle slice with the box, then slice by slice up and down, each
@@ -99,7 +99,19 @@ PER_MODALITY = RoutingTable(
 # The upstream LiteMedSAM baseline: every 3D modality propagates with a 3 px margin.
 BASELINE = RoutingTable("baseline", Route(mode_3d="propagate", margin=3))
 
-BUILTIN = {"per_modality": PER_MODALITY, "baseline": BASELINE}
+# Confidence-guided 3D segmentation for CT and MR (docs/strategies.md has the evidence,
+# measured on real MR): the seed's table otherwise.
+CONFIDENCE = RoutingTable(
+    "confidence",
+    PER_MODALITY.default,
+    {
+        **PER_MODALITY.by_modality,
+        "ct": Route(mode_3d="confidence", margin=7),
+        "mr": Route(mode_3d="confidence", margin=7),
+    },
+)
+
+BUILTIN = {"per_modality": PER_MODALITY, "baseline": BASELINE, "confidence": CONFIDENCE}
 DEFAULT_TABLE = "per_modality"
 # Other names the built-in tables answer to: "seed", the original entry's name.
 ALIASES = {"seed": "per_modality"}
@@ -130,7 +142,8 @@ def table_from_dict(spec: dict, name: str = "custom") -> RoutingTable:
 
 
 def load_table(spec) -> RoutingTable:
-    """``"per_modality"`` (alias ``"seed"``), ``"baseline"``, a TOML file path, a dict,
+    """``"per_modality"`` (alias ``"seed"``), ``"baseline"``, ``"confidence"``, a TOML
+    file path, a dict,
     or a RoutingTable."""
     if isinstance(spec, RoutingTable):
         return spec

@@ -122,10 +122,10 @@ std::vector<BoxWalk> start_walks(const Volume3D& volume, const double* boxes,
 // Steps the walks until all are done, always one whose next slice is ready if any is:
 // decodes its prompt, writes its mask, frees slices no box needs any more.
 // The walk's slice decoded with its propagation prompt; returns its logits.
-const float* decode_propagated(const LiteMedSAMModel& model, const Volume3D& volume,
-                               Extent resized, int margin, const BoxWalk& walk,
-                               EmbeddingCache& cache, std::vector<float>& logits,
-                               std::vector<uint8_t>& scratch, SegmentStats& stats) {
+const float* decode_propagated(const LiteMedSAMModel& model, const Volume3D& volume, Extent resized,
+                               int margin, const BoxWalk& walk, EmbeddingCache& cache,
+                               std::vector<float>& logits, std::vector<uint8_t>& scratch,
+                               SegmentStats& stats) {
   Box prompt;
   {
     ScopedTimer t(stats.postprocess_seconds);
@@ -140,10 +140,10 @@ const float* decode_propagated(const LiteMedSAMModel& model, const Volume3D& vol
 }
 
 // The walk's slice decoded with each candidate prompt; returns the most confident logits.
-const float* decode_confident(const LiteMedSAMModel& model, const Volume3D& volume,
-                              Extent resized, int margin, const BoxWalk& walk,
-                              EmbeddingCache& cache, std::vector<float>& logits,
-                              std::vector<uint8_t>& scratch, SegmentStats& stats) {
+const float* decode_confident(const LiteMedSAMModel& model, const Volume3D& volume, Extent resized,
+                              int margin, const BoxWalk& walk, EmbeddingCache& cache,
+                              std::vector<float>& logits, std::vector<uint8_t>& scratch,
+                              SegmentStats& stats) {
   std::vector<Box> prompts;
   {
     ScopedTimer t(stats.postprocess_seconds);
@@ -164,11 +164,10 @@ void walk_boxes(const LiteMedSAMModel& model, const Volume3D& volume, int margin
   for (int64_t i = next_walk(walks, cache); i >= 0; i = next_walk(walks, cache)) {
     BoxWalk& walk = walks[i];
     const int z = walk.slice();
-    const float* chosen = confident
-                              ? decode_confident(model, volume, resized, margin, walk, cache,
-                                                 logits, scratch, stats)
-                              : decode_propagated(model, volume, resized, margin, walk, cache,
-                                                  logits, scratch, stats);
+    const float* chosen = confident ? decode_confident(model, volume, resized, margin, walk, cache,
+                                                       logits, scratch, stats)
+                                    : decode_propagated(model, volume, resized, margin, walk, cache,
+                                                        logits, scratch, stats);
     {
       ScopedTimer t(stats.postprocess_seconds);
       logits_to_mask(chosen, resized, volume.h, volume.w, walk.mask(),
@@ -205,7 +204,8 @@ void segment_3d(const LiteMedSAMModel& model, const Volume3D& volume, const doub
         "the confidence-guided strategy needs the decoder's iou_predictions output; convert "
         "the checkpoint again with `medsam-fast convert`");
   }
-  walk_boxes(runner, volume, settings.margin, settings.confident, walks, plan.remaining_uses, cache, segs, stats);
+  walk_boxes(runner, volume, settings.margin, settings.confident, walks, plan.remaining_uses, cache,
+             segs, stats);
   stats.slices_encoded += static_cast<int64_t>(cache.encoded());
   stats.peak_cached_embeddings =
       std::max<int64_t>(stats.peak_cached_embeddings, cache.peak_entries());
