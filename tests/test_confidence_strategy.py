@@ -15,6 +15,7 @@ import pytest
 
 from medsam_fast import Segmenter
 from medsam_fast.models import litemedsam_files, store
+from medsam_fast.segmentation import routing
 from reference_pipeline import confidence_candidates, onnx_decode_with_iou, segment_confidence
 from shared_fixtures import THREADS
 
@@ -42,7 +43,7 @@ def confident():
 
 def test_decoder_outputs_iou_and_the_same_logits(confident, rng):
     model = confident.model
-    assert model.has_iou
+    assert model.has_iou()
     embedding = rng.standard_normal((1, 256, 64, 64)).astype(np.float32)
     boxes = np.array([[10, 20, 120, 140], [60, 60, 90, 100], [0, 0, 255, 255]], np.float32)
     logits, iou = model.decode_with_iou(embedding, boxes)
@@ -78,6 +79,16 @@ def test_confidence_strategy_equals_plain_python_rule(confident, plain, crop_cas
         strategy={"default": {"mode_3d": "propagate", "margin": 7}}, threads=THREADS
     ).segment_3d(crop_case["imgs"], crop_case["boxes"])
     assert not np.array_equal(ours, propagated)
+
+
+def test_confidence_table_is_the_default_and_changes_ct_and_mr_only():
+    table = routing.load_table(routing.DEFAULT_TABLE)
+    assert table is routing.CONFIDENCE
+    for modality in ("CT", "MR"):
+        assert table.for_modality(modality) == routing.Route(mode_3d="confidence", margin=7)
+    for modality in ("PET", "US", "Microscopy", None):
+        assert table.for_modality(modality) == routing.PER_MODALITY.for_modality(modality)
+    assert routing.load_table("seed") is routing.PER_MODALITY
 
 
 def test_cache_converts_a_conversion_without_iou_again(tmp_path, monkeypatch):

@@ -107,7 +107,6 @@ class LiteMedSAMModel:
     def decode_with_iou(
         self, embedding: _Array, boxes: _Array
     ) -> tuple[NDArray[numpy.float32], NDArray[numpy.float32]]: ...
-    @property
     def has_iou(self) -> bool: ...
 
 # ----------------------------------------------------------------------- EfficientSAM

@@ -29,8 +29,9 @@ class Segmenter:
 
     Create once and reuse: ONNX sessions are created on first need and kept.
 
-    ``strategy``: the routing table: ``"per_modality"`` (default: the seed entry's
-    per-modality routing; ``"seed"`` names it too), ``"baseline"`` (the upstream
+    ``strategy``: the routing table: ``"confidence"`` (default: the seed's table with
+    CT and MR confidence-guided), ``"per_modality"`` (the seed entry's per-modality
+    routing; ``"seed"`` names it too), ``"baseline"`` (the upstream
     LiteMedSAM rule), a TOML file, a dict, or a RoutingTable; see
     ``medsam_fast.segmentation.routing``.
     ``threads``: intra-op threads for the engine (0: one per physical core).

@@ -177,7 +177,7 @@ void register_litemedsam(py::module_& m) {
       .def("segment_3d", &PyModel::segment_3d, py::arg("volume"), py::arg("boxes"), py::arg("out"),
            py::arg("margin") = 3, py::arg("max_cached") = 64, py::arg("confident") = false)
       .def("decode_with_iou", &PyModel::decode_with_iou, py::arg("embedding"), py::arg("boxes"))
-      .def_property_readonly("has_iou", [](const PyModel& m) { return m.has_iou(); });
+      .def("has_iou", &PyModel::has_iou);
 }
 
 }  // namespace bind
