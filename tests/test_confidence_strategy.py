@@ -9,6 +9,7 @@
 """
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -107,3 +108,65 @@ def test_cache_converts_a_conversion_without_iou_again(tmp_path, monkeypatch):
     (folder / "manifest.json").write_text(json.dumps({"format": store.CONVERSION_FORMAT}))
     litemedsam_files()
     assert converted == [folder]  # a current conversion is kept
+
+
+@pytest.fixture(scope="module")
+def logits_only_pair(tmp_path_factory):
+    """The bundled checkpoint exported as before the IoU output (logits only), beside
+    the current encoder: what an older conversion holds."""
+    torch = pytest.importorskip("torch")
+    from medsam_fast.convert.export import find_bundled_checkpoint
+    from medsam_fast.convert.litemedsam_torch import load_litemedsam
+
+    model = load_litemedsam(find_bundled_checkpoint())
+
+    class LogitsOnly(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.prompt_encoder, self.mask_decoder = model.prompt_encoder, model.mask_decoder
+            self.register_buffer("image_pe", model.prompt_encoder.pe_layer.dense())
+
+        def forward(self, image_embeddings, boxes):
+            sparse, dense = self.prompt_encoder(boxes)
+            return self.mask_decoder(image_embeddings, self.image_pe, sparse, dense)
+
+    folder = tmp_path_factory.mktemp("logits-only")
+    files = litemedsam_files()
+    (folder / files.encoder.name).symlink_to(files.encoder)
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the tracer's notes on constants
+        torch.onnx.export(
+            LogitsOnly().eval(),
+            (torch.zeros(1, 256, 64, 64), torch.tensor([[10.0, 10, 100, 100], [20, 30, 200, 220]])),
+            str(folder / files.decoder.name),
+            input_names=["image_embeddings", "boxes"],
+            output_names=["low_res_logits"],
+            dynamic_axes={"boxes": {0: "boxes"}, "low_res_logits": {0: "boxes"}},
+            opset_version=17,
+            dynamo=False,
+        )
+    return folder
+
+
+@pytest.mark.slow
+def test_iou_output_leaves_the_logits_bit_identical(logits_only_pair, confident, rng):
+    old = Segmenter(strategy="seed", threads=THREADS, model_dir=logits_only_pair).model
+    assert not old.has_iou()
+    embedding = rng.standard_normal((1, 256, 64, 64)).astype(np.float32)
+    for n in (1, 2, 8):
+        boxes = np.sort(rng.uniform(0, 255, (n, 4)).astype(np.float32).reshape(n, 2, 2), axis=1)
+        boxes = np.ascontiguousarray(boxes.transpose(0, 2, 1).reshape(n, 4))
+        assert np.array_equal(
+            old.decode(embedding, boxes), confident.model.decode(embedding, boxes)
+        )
+
+
+@pytest.mark.slow
+def test_an_old_conversion_runs_seed_but_refuses_confidence(logits_only_pair, crop_case):
+    imgs, boxes = crop_case["imgs"][:3], crop_case["boxes"][:1].copy()
+    boxes[0, 2], boxes[0, 5] = 0, 2
+    seed = Segmenter(strategy="seed", threads=THREADS, model_dir=logits_only_pair)
+    assert seed.segment_3d(imgs, boxes, modality="MR").any()
+    guided = Segmenter(strategy=CONFIDENCE, threads=THREADS, model_dir=logits_only_pair)
+    with pytest.raises(ValueError, match="iou_predictions"):
+        guided.segment_3d(imgs, boxes)
