@@ -62,6 +62,16 @@ def box_from_previous_mask(labelled_mask: np.ndarray, margin: int) -> np.ndarray
     )
 
 
+def walk_plan(box, d: int, h: int, w: int) -> tuple[np.ndarray, int, list[int]]:
+    """A 3D box's propagation walk: its xy box in the 256 frame, its middle slice, and
+    the slices in walk order (the middle, up to the last, down to the first)."""
+    x0, y0, z0, x1, y1, z1 = (int(v) for v in box)
+    z0, z1 = max(z0, 0), min(z1, d - 1)
+    mid = z0 + (z1 - z0) // 2
+    order = [mid] + list(range(mid + 1, z1 + 1)) + list(range(mid - 1, z0 - 1, -1))
+    return box_to_256([x0, y0, x1, y1], h, w), mid, order
+
+
 class BaselinePipeline:
     """The upstream loop over pluggable model calls.
 
@@ -160,11 +170,7 @@ class BaselinePipeline:
         segs = np.zeros(imgs.shape, dtype=np.uint8)
         for idx, box in enumerate(boxes, start=1):
             tmp = np.zeros(imgs.shape, dtype=np.uint8)
-            x0, y0, z0, x1, y1, z1 = (int(v) for v in box)
-            z0, z1 = max(z0, 0), min(z1, d - 1)
-            box2d = box_to_256([x0, y0, x1, y1], h, w)
-            mid = z0 + (z1 - z0) // 2
-            order = [mid] + list(range(mid + 1, z1 + 1)) + list(range(mid - 1, z0 - 1, -1))
+            box2d, mid, order = walk_plan(box, d, h, w)
             for z in order:
                 embedding, newsize = self.embed(np.repeat(imgs[z][:, :, None], 3, axis=-1))
                 if z == mid:
@@ -205,11 +211,7 @@ def segment_confidence(pipeline: BaselinePipeline, decode_with_iou, imgs, boxes,
     segs = np.zeros(imgs.shape, dtype=np.uint8)
     for idx, box in enumerate(boxes, start=1):
         tmp = np.zeros(imgs.shape, dtype=np.uint8)
-        x0, y0, z0, x1, y1, z1 = (int(v) for v in box)
-        z0, z1 = max(z0, 0), min(z1, d - 1)
-        original = box_to_256([x0, y0, x1, y1], h, w)
-        mid = z0 + (z1 - z0) // 2
-        order = [mid] + list(range(mid + 1, z1 + 1)) + list(range(mid - 1, z0 - 1, -1))
+        original, mid, order = walk_plan(box, d, h, w)
         for z in order:
             embedding, newsize = pipeline.embed(np.repeat(imgs[z][:, :, None], 3, axis=-1))
             propagated = None
