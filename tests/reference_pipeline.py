@@ -86,6 +86,7 @@ class BaselinePipeline:
         self.slices_encoded = 0
         # Pixels a later box took from an earlier one: shows a case exercises the order.
         self.overwrites = 0
+        self.propagated_chosen = 0  # slices where segment_confidence kept the propagated box
         self.seconds = defaultdict(float)  # model calls and mask upsampling, for benchmarks
 
     def embed(self, img3c: np.ndarray):
@@ -220,6 +221,7 @@ def segment_confidence(pipeline: BaselinePipeline, decode_with_iou, imgs, boxes,
             prompts = confidence_candidates(original, propagated)
             logits, iou = decode_with_iou(embedding, np.array(prompts, dtype=np.float32))
             best = int(np.argmax(iou))
+            pipeline.propagated_chosen += best
             tmp[z, pipeline.upsampled_mask(logits[best : best + 1], newsize, (h, w)) > 0] = idx
         pipeline._paint(segs, tmp, idx)
     return segs

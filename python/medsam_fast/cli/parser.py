@@ -223,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
         "TOML table has a [default] section and [modality.NAME] "
         "sections with keys model ('litemedsam' or a folder with a "
         "converted ONNX pair), mode_3d (propagate, box_every_slice, "
-        "three_view) and margin; modality sections inherit unset "
+        "three_view, confidence) and margin; modality sections inherit unset "
         "keys from [default].",
     )
     p.add_argument(
