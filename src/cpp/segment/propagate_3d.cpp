@@ -154,9 +154,9 @@ const float* decode_confident(const LiteMedSAMModel& model, const Volume3D& volu
 }
 
 template <typename Label>
-void walk_boxes(const LiteMedSAMModel& model, const Volume3D& volume, int margin, bool confident,
+void walk_boxes(const LiteMedSAMModel& model, const Volume3D& volume, int margin,
                 std::vector<BoxWalk>& walks, std::vector<int>& remaining_uses,
-                EmbeddingCache& cache, Label* segs, SegmentStats& stats) {
+                EmbeddingCache& cache, bool confident, Label* segs, SegmentStats& stats) {
   const Extent resized = longest_side_extent(volume.h, volume.w, kFrame);
   const int64_t pixels = static_cast<int64_t>(volume.h) * volume.w;
   std::vector<float> logits(kLogitElements);
@@ -204,7 +204,7 @@ void segment_3d(const LiteMedSAMModel& model, const Volume3D& volume, const doub
         "the confidence-guided strategy needs the decoder's iou_predictions output; convert "
         "the checkpoint again with `medsam-fast convert`");
   }
-  walk_boxes(runner, volume, settings.margin, settings.confident, walks, plan.remaining_uses, cache,
+  walk_boxes(runner, volume, settings.margin, walks, plan.remaining_uses, cache, settings.confident,
              segs, stats);
   stats.slices_encoded += static_cast<int64_t>(cache.encoded());
   stats.peak_cached_embeddings =
