@@ -62,6 +62,16 @@ def box_from_previous_mask(labelled_mask: np.ndarray, margin: int) -> np.ndarray
     )
 
 
+def walk_plan(box, d: int, h: int, w: int) -> tuple[np.ndarray, int, list[int]]:
+    """A 3D box's propagation walk: its xy box in the 256 frame, its middle slice, and
+    the slices in walk order (the middle, up to the last, down to the first)."""
+    x0, y0, z0, x1, y1, z1 = (int(v) for v in box)
+    z0, z1 = max(z0, 0), min(z1, d - 1)
+    mid = z0 + (z1 - z0) // 2
+    order = [mid] + list(range(mid + 1, z1 + 1)) + list(range(mid - 1, z0 - 1, -1))
+    return box_to_256([x0, y0, x1, y1], h, w), mid, order
+
+
 class BaselinePipeline:
     """The upstream loop over pluggable model calls.
 
@@ -76,6 +86,7 @@ class BaselinePipeline:
         self.slices_encoded = 0
         # Pixels a later box took from an earlier one: shows a case exercises the order.
         self.overwrites = 0
+        self.propagated_chosen = 0  # slices where segment_confidence kept the propagated box
         self.seconds = defaultdict(float)  # model calls and mask upsampling, for benchmarks
 
     def embed(self, img3c: np.ndarray):
@@ -90,12 +101,17 @@ class BaselinePipeline:
     def mask(self, embedding, box256, newsize, size) -> np.ndarray:
         start = time.perf_counter()
         low = torch.as_tensor(self.decode(embedding, np.asarray(box256, dtype=np.float64)))
-        upsampling = time.perf_counter()
-        low = low[..., : newsize[0], : newsize[1]]
+        self.seconds["decode"] += time.perf_counter() - start
+        return self.upsampled_mask(low, newsize, size)
+
+    @torch.no_grad()
+    def upsampled_mask(self, low, newsize, size) -> np.ndarray:
+        """Low-res logits (1,1,256,256) -> the (h, w) 0/1 mask."""
+        start = time.perf_counter()
+        low = torch.as_tensor(low)[..., : newsize[0], : newsize[1]]
         up = F.interpolate(low, size=size, mode="bilinear", align_corners=False)
         mask = (torch.sigmoid(up) > 0.5).squeeze().numpy().astype(np.uint8)
-        self.seconds["decode"] += upsampling - start
-        self.seconds["upsample"] += time.perf_counter() - upsampling
+        self.seconds["upsample"] += time.perf_counter() - start
         return mask
 
     def segment(self, imgs: np.ndarray, boxes: np.ndarray) -> np.ndarray:
@@ -155,11 +171,7 @@ class BaselinePipeline:
         segs = np.zeros(imgs.shape, dtype=np.uint8)
         for idx, box in enumerate(boxes, start=1):
             tmp = np.zeros(imgs.shape, dtype=np.uint8)
-            x0, y0, z0, x1, y1, z1 = (int(v) for v in box)
-            z0, z1 = max(z0, 0), min(z1, d - 1)
-            box2d = box_to_256([x0, y0, x1, y1], h, w)
-            mid = z0 + (z1 - z0) // 2
-            order = [mid] + list(range(mid + 1, z1 + 1)) + list(range(mid - 1, z0 - 1, -1))
+            box2d, mid, order = walk_plan(box, d, h, w)
             for z in order:
                 embedding, newsize = self.embed(np.repeat(imgs[z][:, :, None], 3, axis=-1))
                 if z == mid:
@@ -171,6 +183,48 @@ class BaselinePipeline:
                 tmp[z, self.mask(embedding, prompt, newsize, (h, w)) > 0] = idx
             self._paint(segs, tmp, idx)
         return segs
+
+
+def confidence_candidates(original: np.ndarray, propagated: np.ndarray | None) -> list:
+    """The original box, then the propagated one clipped to the original's footprint when
+    that is non-empty and differs from the original."""
+    prompts = [original]
+    if propagated is None:
+        return prompts
+    clipped = np.concatenate(
+        [np.maximum(propagated[:2], original[:2]), np.minimum(propagated[2:], original[2:])]
+    )
+    if (
+        clipped[2] >= clipped[0]
+        and clipped[3] >= clipped[1]
+        and not np.array_equal(clipped, original)
+    ):
+        prompts.append(clipped)
+    return prompts
+
+
+def segment_confidence(pipeline: BaselinePipeline, decode_with_iou, imgs, boxes, margin=7):
+    """The confidence-guided walk, plainly: propagation's slice order, but every slice after
+    the middle decodes the candidates in one call and keeps the highest predicted IoU
+    (the first on a tie); later boxes win.  ``decode_with_iou(embedding, boxes (n,4))`` ->
+    (logits (n,1,256,256), iou (n,))."""
+    d, h, w = imgs.shape
+    segs = np.zeros(imgs.shape, dtype=np.uint8)
+    for idx, box in enumerate(boxes, start=1):
+        tmp = np.zeros(imgs.shape, dtype=np.uint8)
+        original, mid, order = walk_plan(box, d, h, w)
+        for z in order:
+            embedding, newsize = pipeline.embed(np.repeat(imgs[z][:, :, None], 3, axis=-1))
+            propagated = None
+            if z != mid:
+                propagated = box_from_previous_mask(tmp[z - 1] if z > mid else tmp[z + 1], margin)
+            prompts = confidence_candidates(original, propagated)
+            logits, iou = decode_with_iou(embedding, np.array(prompts, dtype=np.float32))
+            best = int(np.argmax(iou))
+            pipeline.propagated_chosen += best
+            tmp[z, pipeline.upsampled_mask(logits[best : best + 1], newsize, (h, w)) > 0] = idx
+        pipeline._paint(segs, tmp, idx)
+    return segs
 
 
 def TorchBaseline(model, margin: int = 3) -> BaselinePipeline:
@@ -186,6 +240,21 @@ def TorchBaseline(model, margin: int = 3) -> BaselinePipeline:
         return model.decode(embedding, boxes)
 
     return BaselinePipeline(encode, decode, margin)
+
+
+def onnx_decode_with_iou(decoder_path, threads: int):
+    """``decode_with_iou`` for segment_confidence on ONNX Runtime's Python API."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    decoder = ort.InferenceSession(str(decoder_path), options, providers=["CPUExecutionProvider"])
+
+    def decode(embedding, boxes):
+        logits, iou = decoder.run(None, {"image_embeddings": embedding, "boxes": boxes})
+        return logits, iou[:, 0]
+
+    return decode
 
 
 def OnnxBaseline(encoder_path, decoder_path, threads: int, margin: int = 3) -> BaselinePipeline:

@@ -96,8 +96,18 @@ class LiteMedSAMModel:
         self, volume: _Array, boxes: _Array, out: _Array, axis: int = 0
     ) -> _Stats: ...
     def segment_3d(
-        self, volume: _Array, boxes: _Array, out: _Array, margin: int = 3, max_cached: int = 64
+        self,
+        volume: _Array,
+        boxes: _Array,
+        out: _Array,
+        margin: int = 3,
+        max_cached: int = 64,
+        confident: bool = False,
     ) -> _Stats: ...
+    def decode_with_iou(
+        self, embedding: _Array, boxes: _Array
+    ) -> tuple[NDArray[numpy.float32], NDArray[numpy.float32]]: ...
+    def has_iou(self) -> bool: ...
 
 # ----------------------------------------------------------------------- EfficientSAM
 def prepare_stretched_input(

@@ -49,9 +49,10 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--strategy",
         default=DEFAULT_TABLE,
-        help="routing table: 'per_modality' (default, also called 'seed'; CT/MR "
-        "propagate with a 7 px margin, PET three views with a vote, other 3D "
-        "the box on every slice), 'baseline' (upstream LiteMedSAM: every 3D "
+        help="routing table: 'confidence' (default: as 'per_modality' but CT/MR "
+        "confidence-guided, see docs/strategies.md), 'per_modality' (also called "
+        "'seed'; CT/MR propagate with a 7 px margin, PET three views with a vote, other "
+        "3D the box on every slice), 'baseline' (upstream LiteMedSAM: every 3D "
         "modality propagates, 3 px), or a TOML file (see `medsam-fast "
         "strategies`)",
     )
@@ -351,13 +352,14 @@ def build_parser() -> argparse.ArgumentParser:
         "TOML table has a [default] section and [modality.NAME] "
         "sections with keys model ('litemedsam' or a folder with a "
         "converted ONNX pair), mode_3d (propagate, box_every_slice, "
-        "three_view) and margin; modality sections inherit unset "
+        "three_view, confidence) and margin; modality sections inherit unset "
         "keys from [default].",
     )
     p.add_argument(
         "--strategy",
         default=DEFAULT_TABLE,
-        help=f"{DEFAULT_TABLE} (default; also {', '.join(ALIASES)}), baseline or a TOML file",
+        help=f"{DEFAULT_TABLE} (default), per_modality (also {', '.join(ALIASES)}), baseline "
+        "or a TOML file",
     )
     p.set_defaults(func=cmd_strategies)
 

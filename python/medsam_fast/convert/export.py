@@ -18,7 +18,7 @@ import time
 import warnings
 from pathlib import Path
 
-from ..models.description import DESCRIPTION_FILE, MANIFEST_FILE
+from ..models.description import CONVERSION_FORMAT, DESCRIPTION_FILE, MANIFEST_FILE
 from ..models.families import LITEMEDSAM
 
 log = logging.getLogger(__name__)
@@ -104,7 +104,9 @@ def _export_decoder(torch, model, path: Path) -> None:
     from .litemedsam_torch import LiteMedSAM
 
     class BoxDecoder(torch.nn.Module):
-        """One image embedding and N boxes (256 frame) -> N low-resolution logit maps."""
+        """One image embedding and N boxes (256 frame) -> N low-resolution logit maps and
+        the decoder's predicted IoU of each (an extra output: the logits are computed by
+        the same nodes as without it, so they do not change)."""
 
         def __init__(self, lite: LiteMedSAM):
             super().__init__()
@@ -115,7 +117,8 @@ def _export_decoder(torch, model, path: Path) -> None:
 
         def forward(self, image_embeddings, boxes):
             sparse, dense = self.prompt_encoder(boxes)
-            return self.mask_decoder(image_embeddings, self.image_pe, sparse, dense)
+            mask_decoder = self.mask_decoder
+            return mask_decoder.forward_with_iou(image_embeddings, self.image_pe, sparse, dense)
 
     decoder = BoxDecoder(model).eval()
     embeddings = torch.zeros(1, 256, 64, 64)
@@ -125,8 +128,12 @@ def _export_decoder(torch, model, path: Path) -> None:
         (embeddings, boxes),
         str(path),
         input_names=["image_embeddings", "boxes"],
-        output_names=["low_res_logits"],
-        dynamic_axes={"boxes": {0: "boxes"}, "low_res_logits": {0: "boxes"}},
+        output_names=["low_res_logits", "iou_predictions"],
+        dynamic_axes={
+            "boxes": {0: "boxes"},
+            "low_res_logits": {0: "boxes"},
+            "iou_predictions": {0: "boxes"},
+        },
         opset_version=OPSET,
         dynamo=False,
     )
@@ -162,8 +169,12 @@ def convert_litemedsam(out_dir: Path, checkpoint: Path | None = None) -> Path:
             "decoder": {
                 "file": LITEMEDSAM.decoder,
                 "inputs": {"image_embeddings": [1, 256, 64, 64], "boxes": ["boxes", 4]},
-                "outputs": {"low_res_logits": ["boxes", 1, 256, 256]},
+                "outputs": {
+                    "low_res_logits": ["boxes", 1, 256, 256],
+                    "iou_predictions": ["boxes", 1],
+                },
             },
+            "format": CONVERSION_FORMAT,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
         (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")

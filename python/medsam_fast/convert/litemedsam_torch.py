@@ -374,7 +374,8 @@ class HyperMLP(nn.Module):
 
 
 class MaskDecoder(nn.Module):
-    """SAM's mask decoder; ``forward`` returns the single-mask output (mask token 0)."""
+    """SAM's mask decoder; ``forward`` returns the single-mask output (mask token 0),
+    ``forward_with_iou`` that and the IoU head's prediction for it."""
 
     NUM_MASK_TOKENS = 4
 
@@ -393,14 +394,15 @@ class MaskDecoder(nn.Module):
         self.output_hypernetworks_mlps = nn.ModuleList(
             HyperMLP((dim, dim, dim, dim // 8)) for _ in range(self.NUM_MASK_TOKENS)
         )
+        # SAM's IoU head: one predicted IoU per mask token, from the IoU token's output.
+        self.iou_prediction_head = HyperMLP((dim, 256, 256, self.NUM_MASK_TOKENS))
 
     def forward(self, image_embeddings, image_pe, sparse, dense):
         """image_embeddings (1 or N, 256, 64, 64) -> low-res logits (N, 1, 256, 256)."""
-        return self.predict(image_embeddings, image_pe, sparse, dense)[0]
+        return self.forward_with_iou(image_embeddings, image_pe, sparse, dense)[0]
 
-    def predict(self, image_embeddings, image_pe, sparse, dense):
-        """Low-res logits (N, 1, 256, 256) and the IoU token's output (N, 256), which
-        training feeds to the IoU prediction head."""
+    def forward_with_iou(self, image_embeddings, image_pe, sparse, dense):
+        """-> (low-res logits (N, 1, 256, 256), predicted IoU of that mask (N, 1))."""
         n = sparse.shape[0]
         out_tokens = torch.cat([self.iou_token.weight, self.mask_tokens.weight], dim=0)
         tokens = torch.cat([out_tokens.unsqueeze(0).expand(n, -1, -1), sparse], dim=1)
@@ -413,7 +415,8 @@ class MaskDecoder(nn.Module):
         # multimask_output=False keeps mask token 0 only; the other three are not computed.
         hyper = self.output_hypernetworks_mlps[0](hs[:, 1, :]).unsqueeze(1)
         b, c2, h2, w2 = upscaled.shape
-        return (hyper @ upscaled.view(b, c2, h2 * w2)).view(b, 1, h2, w2), hs[:, 0, :]
+        logits = (hyper @ upscaled.view(b, c2, h2 * w2)).view(b, 1, h2, w2)
+        return logits, self.iou_prediction_head(hs[:, 0, :])[:, :1]
 
 
 class LiteMedSAM(nn.Module):
@@ -431,7 +434,7 @@ class LiteMedSAM(nn.Module):
 
 
 # Parameters in the checkpoint that box-only, single-mask inference never reads.
-UNUSED_PREFIXES = ("prompt_encoder.mask_downscaling.", "mask_decoder.iou_prediction_head.")
+UNUSED_PREFIXES = ("prompt_encoder.mask_downscaling.",)
 
 
 def load_litemedsam(checkpoint_path) -> LiteMedSAM:

@@ -8,11 +8,18 @@ Nothing is ever downloaded.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .description import DESCRIPTION_FILE, MANIFEST_FILE, ModelDescription, parse_description
+from .description import (
+    CONVERSION_FORMAT,
+    DESCRIPTION_FILE,
+    MANIFEST_FILE,
+    ModelDescription,
+    parse_description,
+)
 from .families import LITEMEDSAM, check_description
 
 ENV_HOME = "MEDSAM_FAST_HOME"
@@ -54,11 +61,20 @@ def litemedsam_files(model_dir: str | os.PathLike | None = None) -> ModelFiles:
     complete = all(
         p.is_file() for p in (files.encoder, files.decoder, files.directory / MANIFEST_FILE)
     )
-    if not complete:
+    if not complete or _conversion_format(files.directory / MANIFEST_FILE) < CONVERSION_FORMAT:
         from ..convert.export import convert_litemedsam
 
         convert_litemedsam(files.directory)
     return files
+
+
+def _conversion_format(manifest: Path) -> int:
+    """The manifest's conversion format; 1 for conversions that predate the field, 0 for
+    an unreadable manifest (both are converted again)."""
+    try:
+        return int(json.loads(manifest.read_text()).get("format", 1))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return 0
 
 
 # Named models: the bundled LiteMedSAM, and where `medsam-fast convert --family

@@ -26,7 +26,7 @@ def estimated_peak_bytes(case: Case, mode_3d: str, max_cached_embeddings: int) -
     embeddings = 1
     if case.is_3d:
         label_bytes *= 4 if mode_3d == "three_view" else 1
-        if mode_3d == "propagate":
+        if mode_3d in ("propagate", "confidence"):
             embeddings = max_cached_embeddings
     return case.imgs.nbytes + label_bytes + embeddings * EMBEDDING_BYTES + MODEL_OVERHEAD_BYTES
 

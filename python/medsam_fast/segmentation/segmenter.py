@@ -30,8 +30,9 @@ class Segmenter:
 
     Create once and reuse: ONNX sessions are created on first need and kept.
 
-    ``strategy``: the routing table: ``"per_modality"`` (default: the seed entry's
-    per-modality routing; ``"seed"`` names it too), ``"baseline"`` (the upstream
+    ``strategy``: the routing table: ``"confidence"`` (default: the seed's table with
+    CT and MR confidence-guided), ``"per_modality"`` (the seed entry's per-modality
+    routing; ``"seed"`` names it too), ``"baseline"`` (the upstream
     LiteMedSAM rule), a TOML file, a dict, or a RoutingTable; see
     ``medsam_fast.segmentation.routing``.
     ``threads``: intra-op threads for the engine (0: one per physical core).
@@ -187,9 +188,14 @@ class Segmenter:
             )
         segs = np.zeros(case.imgs.shape, dtype=label_dtype(len(case.boxes)))
         stats = {}
-        if len(case.boxes) and route.mode_3d == "propagate":
+        if len(case.boxes) and route.mode_3d in ("propagate", "confidence"):
             stats = model.segment_3d(
-                case.imgs, case.boxes, segs, route.margin, self.max_cached_embeddings
+                case.imgs,
+                case.boxes,
+                segs,
+                route.margin,
+                self.max_cached_embeddings,
+                confident=route.mode_3d == "confidence",
             )
         elif len(case.boxes) and route.mode_3d == "box_every_slice":
             stats = model.segment_slices(case.imgs, case.boxes, segs, 0)

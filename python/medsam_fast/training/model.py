@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ..convert.litemedsam_torch import PROMPT_DIM, HyperMLP, LayerNorm2d, LiteMedSAM
+from ..convert.litemedsam_torch import PROMPT_DIM, LayerNorm2d, LiteMedSAM
 
 MASK_IN_CHANNELS = 16
 # Never reached from a box prompt with multimask_output=False.
@@ -53,12 +53,9 @@ def _mask_downscaling() -> nn.Sequential:
 
 
 def build_model() -> LiteMedSAM:
-    """LiteMedSAM with the IoU head and the mask branch, keyed as the upstream checkpoint."""
+    """LiteMedSAM with the prompt encoder's mask branch too, keyed as the upstream checkpoint."""
     model = LiteMedSAM()
     model.prompt_encoder.mask_downscaling = _mask_downscaling()
-    model.mask_decoder.iou_prediction_head = HyperMLP(
-        (PROMPT_DIM, PROMPT_DIM, PROMPT_DIM, model.mask_decoder.NUM_MASK_TOKENS)
-    )
     return model
 
 
@@ -135,7 +132,6 @@ class TrainingForward(nn.Module):
         lite = self.model
         embeddings = inputs if self.from_embeddings else lite.image_encoder(inputs)
         sparse, dense = lite.prompt_encoder(boxes)
-        logits, iou_token = lite.mask_decoder.predict(
+        return lite.mask_decoder.forward_with_iou(
             embeddings, lite.prompt_encoder.pe_layer.dense(), sparse, dense
         )
-        return logits, lite.mask_decoder.iou_prediction_head(iou_token)[:, :1]

@@ -40,7 +40,7 @@ class PyModel {
     return out;
   }
 
-  py::array_t<float> decode(const py::array& embedding, const py::array& boxes) {
+  static void check_decode_inputs(const py::array& embedding, const py::array& boxes) {
     require<float>(embedding, "embedding", 4, 4);
     if (embedding.shape(0) != 1 || embedding.shape(1) != 256 || embedding.shape(2) != 64 ||
         embedding.shape(3) != 64) {
@@ -48,6 +48,10 @@ class PyModel {
     }
     require<float>(boxes, "boxes", 2, 2);
     if (boxes.shape(1) != 4) throw py::value_error("boxes must have shape (N, 4)");
+  }
+
+  py::array_t<float> decode(const py::array& embedding, const py::array& boxes) {
+    check_decode_inputs(embedding, boxes);
     const int64_t n = boxes.shape(0);
     py::array_t<float> out({n, py::ssize_t(1), py::ssize_t(256), py::ssize_t(256)});
     const float* e = static_cast<const float*>(embedding.data());
@@ -57,6 +61,25 @@ class PyModel {
     model_.decode(e, b, n, o);
     return out;
   }
+
+  // (logits (N,1,256,256), predicted IoU (N,)); the decoder must have the IoU output.
+  py::tuple decode_with_iou(const py::array& embedding, const py::array& boxes) {
+    check_decode_inputs(embedding, boxes);
+    const int64_t n = boxes.shape(0);
+    py::array_t<float> logits({n, py::ssize_t(1), py::ssize_t(256), py::ssize_t(256)});
+    py::array_t<float> iou({n});
+    const float* e = static_cast<const float*>(embedding.data());
+    const float* b = static_cast<const float*>(boxes.data());
+    float* l = logits.mutable_data();
+    float* i = iou.mutable_data();
+    {
+      py::gil_scoped_release release;
+      model_.decode(e, b, n, l, i);
+    }
+    return py::make_tuple(logits, iou);
+  }
+
+  bool has_iou() const { return model_.has_iou(); }
 
   py::dict segment_2d(const py::array& image, const py::array& boxes, py::array& out) {
     const Image2D img = image_2d(image);
@@ -70,14 +93,14 @@ class PyModel {
   }
 
   py::dict segment_3d(const py::array& volume, const py::array& boxes, py::array& out, int margin,
-                      int max_cached) {
+                      int max_cached, bool confident) {
     require<uint8_t>(volume, "volume", 3, 3);
     require_boxes(boxes, 6);
     require_labels(out, {volume.shape(0), volume.shape(1), volume.shape(2)});
     if (margin < 0 || margin > kFrame) throw py::value_error("margin must be in [0, 256]");
     if (max_cached < 1) throw py::value_error("max_cached must be at least 1");
     const Volume3D vol = volume_3d(volume);
-    PropagationSettings settings{margin, static_cast<size_t>(max_cached)};
+    PropagationSettings settings{margin, confident, static_cast<size_t>(max_cached)};
     SegmentStats stats;
     const auto* b = static_cast<const double*>(boxes.data());
     const int64_t n = boxes.shape(0);
@@ -152,7 +175,9 @@ void register_litemedsam(py::module_& m) {
       .def("segment_slices", &PyModel::segment_slices, py::arg("volume"), py::arg("boxes"),
            py::arg("out"), py::arg("axis") = 0)
       .def("segment_3d", &PyModel::segment_3d, py::arg("volume"), py::arg("boxes"), py::arg("out"),
-           py::arg("margin") = 3, py::arg("max_cached") = 64);
+           py::arg("margin") = 3, py::arg("max_cached") = 64, py::arg("confident") = false)
+      .def("decode_with_iou", &PyModel::decode_with_iou, py::arg("embedding"), py::arg("boxes"))
+      .def("has_iou", &PyModel::has_iou);
 }
 
 }  // namespace bind

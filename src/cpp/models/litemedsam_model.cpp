@@ -15,7 +15,12 @@ LiteMedSAMModel::LiteMedSAMModel(const std::string& encoder_path, const std::str
       decoder_(open_session(decoder_path, settings)) {
   expect_signature(*encoder_, encoder_path, {"image"}, {"embeddings"},
                    "convert the checkpoint with `medsam-fast convert`");
-  expect_signature(*decoder_, decoder_path, {"image_embeddings", "boxes"}, {"low_res_logits"},
+  // Older conversions lack the IoU output; they still run every strategy but the
+  // confidence-guided one.
+  has_iou_ = decoder_->output_names().size() == 2;
+  expect_signature(*decoder_, decoder_path, {"image_embeddings", "boxes"},
+                   has_iou_ ? std::vector<std::string>{"low_res_logits", "iou_predictions"}
+                            : std::vector<std::string>{"low_res_logits"},
                    "convert the checkpoint with `medsam-fast convert`");
 }
 
@@ -24,11 +29,22 @@ void LiteMedSAMModel::encode(const float* images, int64_t batch, float* embeddin
                 {{embeddings, {batch, 256, 64, 64}}});
 }
 
-void LiteMedSAMModel::decode(const float* embedding, const float* boxes, int64_t n,
-                             float* logits) const {
-  decoder_->run(
-      {{const_cast<float*>(embedding), {1, 256, 64, 64}}, {const_cast<float*>(boxes), {n, 4}}},
-      {{logits, {n, 1, 256, 256}}});
+void LiteMedSAMModel::decode(const float* embedding, const float* boxes, int64_t n, float* logits,
+                             float* iou) const {
+  if (iou != nullptr && !has_iou_) {
+    throw std::invalid_argument(decoder_path_ +
+                                ": the decoder has no iou_predictions output; convert the "
+                                "checkpoint again with `medsam-fast convert`");
+  }
+  const std::vector<TensorView> inputs{{const_cast<float*>(embedding), {1, 256, 64, 64}},
+                                       {const_cast<float*>(boxes), {n, 4}}};
+  if (!has_iou_) {
+    decoder_->run(inputs, {{logits, {n, 1, 256, 256}}});
+    return;
+  }
+  // The engines fill every output, so a caller without use for the IoU gets scratch.
+  std::vector<float> scratch(iou == nullptr ? n : 0);
+  decoder_->run(inputs, {{logits, {n, 1, 256, 256}}, {iou ? iou : scratch.data(), {n, 1}}});
 }
 
 const LiteMedSAMModel* LiteMedSAMModel::half_threaded() const {

@@ -1,72 +1,20 @@
 #include "segment/propagate_3d.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 #include <vector>
 
 #include "image/masks.hpp"
 #include "image/preprocess.hpp"
+#include "segment/box_walk.hpp"
 #include "segment/boxes.hpp"
+#include "segment/confident_prompts.hpp"
 #include "segment/embedding_cache.hpp"
 #include "segment/scoped_timer.hpp"
 
 namespace medsam {
 
 namespace {
-
-// One box's walk through its slices: the middle slice prompted by the box itself, then
-// up to its last slice and down to its first, each prompted by the previous slice's mask.
-// Walks of different boxes are independent, so the pass can step whichever box has its
-// next slice encoded.
-class BoxWalk {
- public:
-  BoxWalk(SliceRange range, Box original, uint8_t drawn_value, int64_t pixels)
-      : range_(range),
-        original_(original),
-        drawn_value_(drawn_value),
-        z_(range.mid),
-        mask_(pixels),
-        mid_mask_(pixels) {}
-
-  bool done() const { return z_ < 0; }
-  int slice() const { return z_; }
-  // The slices in walk order, for planning the encodes.
-  std::vector<int> slices() const {
-    std::vector<int> order{range_.mid};
-    for (int z = range_.mid + 1; z <= range_.last; ++z) order.push_back(z);
-    for (int z = range_.mid - 1; z >= range_.first; --z) order.push_back(z);
-    return order;
-  }
-
-  Box prompt(const Volume3D& volume, Extent resized, int margin,
-             std::vector<uint8_t>& scratch) const {
-    if (z_ == range_.mid) return original_;
-    auto from_mask =
-        propagation_box(mask_.data(), volume.h, volume.w, resized, drawn_value_, margin, scratch);
-    return from_mask ? *from_mask : original_;
-  }
-
-  uint8_t* mask() { return mask_.data(); }  // to hold slice()'s mask before advance()
-
-  void advance() {
-    if (z_ == range_.mid) std::copy(mask_.begin(), mask_.end(), mid_mask_.begin());
-    if (z_ >= range_.mid && z_ < range_.last) {
-      ++z_;
-      return;
-    }
-    if (z_ >= range_.mid) {  // the upward part is done: go down from the middle's mask
-      std::copy(mid_mask_.begin(), mid_mask_.end(), mask_.begin());
-      z_ = range_.mid;
-    }
-    z_ = z_ - 1 >= range_.first ? z_ - 1 : -1;
-  }
-
- private:
-  SliceRange range_;
-  Box original_;
-  uint8_t drawn_value_;  // the reference draws its propagation masks with the label value
-  int z_;
-  std::vector<uint8_t> mask_, mid_mask_;
-};
 
 // Every box's slices, one entry per decode, taking the boxes in turn (as the pass will).
 std::vector<int> interleaved_order(const std::vector<BoxWalk>& walks) {
@@ -173,10 +121,42 @@ std::vector<BoxWalk> start_walks(const Volume3D& volume, const double* boxes,
 
 // Steps the walks until all are done, always one whose next slice is ready if any is:
 // decodes its prompt, writes its mask, frees slices no box needs any more.
+// The walk's slice decoded with its propagation prompt; returns its logits.
+const float* decode_propagated(const LiteMedSAMModel& model, const Volume3D& volume, Extent resized,
+                               int margin, const BoxWalk& walk, EmbeddingCache& cache,
+                               std::vector<float>& logits, std::vector<uint8_t>& scratch,
+                               SegmentStats& stats) {
+  Box prompt;
+  {
+    ScopedTimer t(stats.postprocess_seconds);
+    prompt = walk.prompt(volume, resized, margin, scratch);
+  }
+  const float* embedding = cache.get(walk.slice());
+  ScopedTimer t(stats.decode_seconds);
+  model.decode(embedding, &prompt.x0, 1, logits.data());
+  stats.decoder_runs += 1;
+  stats.masks_decoded += 1;
+  return logits.data();
+}
+
+// The walk's slice decoded with each candidate prompt; returns the most confident logits.
+const float* decode_confident(const LiteMedSAMModel& model, const Volume3D& volume, Extent resized,
+                              int margin, const BoxWalk& walk, EmbeddingCache& cache,
+                              std::vector<float>& logits, std::vector<uint8_t>& scratch,
+                              SegmentStats& stats) {
+  std::vector<Box> prompts;
+  {
+    ScopedTimer t(stats.postprocess_seconds);
+    prompts = candidate_prompts(walk.original(), walk.propagated(volume, resized, margin, scratch));
+  }
+  const int best = decode_most_confident(model, cache.get(walk.slice()), prompts, logits, stats);
+  return logits.data() + best * kLogitElements;
+}
+
 template <typename Label>
 void walk_boxes(const LiteMedSAMModel& model, const Volume3D& volume, int margin,
                 std::vector<BoxWalk>& walks, std::vector<int>& remaining_uses,
-                EmbeddingCache& cache, Label* segs, SegmentStats& stats) {
+                EmbeddingCache& cache, bool confident, Label* segs, SegmentStats& stats) {
   const Extent resized = longest_side_extent(volume.h, volume.w, kFrame);
   const int64_t pixels = static_cast<int64_t>(volume.h) * volume.w;
   std::vector<float> logits(kLogitElements);
@@ -184,21 +164,13 @@ void walk_boxes(const LiteMedSAMModel& model, const Volume3D& volume, int margin
   for (int64_t i = next_walk(walks, cache); i >= 0; i = next_walk(walks, cache)) {
     BoxWalk& walk = walks[i];
     const int z = walk.slice();
-    Box prompt;
+    const float* chosen = confident ? decode_confident(model, volume, resized, margin, walk, cache,
+                                                       logits, scratch, stats)
+                                    : decode_propagated(model, volume, resized, margin, walk, cache,
+                                                        logits, scratch, stats);
     {
       ScopedTimer t(stats.postprocess_seconds);
-      prompt = walk.prompt(volume, resized, margin, scratch);
-    }
-    const float* embedding = cache.get(z);
-    {
-      ScopedTimer t(stats.decode_seconds);
-      model.decode(embedding, &prompt.x0, 1, logits.data());
-      stats.decoder_runs += 1;
-      stats.masks_decoded += 1;
-    }
-    {
-      ScopedTimer t(stats.postprocess_seconds);
-      logits_to_mask(logits.data(), resized, volume.h, volume.w, walk.mask(),
+      logits_to_mask(chosen, resized, volume.h, volume.w, walk.mask(),
                      MaskRegion::whole(volume.h, volume.w));
       // Boxes are stepped out of order, so "a later box wins" is kept by keeping the
       // larger label: labels grow with the box index.
@@ -227,7 +199,13 @@ void segment_3d(const LiteMedSAMModel& model, const Volume3D& volume, const doub
                        [&encoder](int z, float* embedding, int w) { encoder(z, embedding, w); });
   std::vector<BoxWalk> walks = start_walks(volume, boxes, plan.ranges);
   if (half != nullptr) cache.encode_ahead(interleaved_order(walks), kDecodeToEncodeCost);
-  walk_boxes(runner, volume, settings.margin, walks, plan.remaining_uses, cache, segs, stats);
+  if (settings.confident && !model.has_iou()) {
+    throw std::invalid_argument(
+        "the confidence-guided strategy needs the decoder's iou_predictions output; convert "
+        "the checkpoint again with `medsam-fast convert`");
+  }
+  walk_boxes(runner, volume, settings.margin, walks, plan.remaining_uses, cache, settings.confident,
+             segs, stats);
   stats.slices_encoded += static_cast<int64_t>(cache.encoded());
   stats.peak_cached_embeddings =
       std::max<int64_t>(stats.peak_cached_embeddings, cache.peak_entries());

@@ -12,6 +12,10 @@ namespace medsam {
 
 struct PropagationSettings {
   int margin = 3;  // px in the 256 frame added around the previous mask's box
+  // Confidence-guided (segment/confident_prompts.hpp): each slice after the middle one
+  // decodes the original box and the propagated one clipped to its footprint, and keeps
+  // the mask with the highest predicted IoU.  Needs a decoder with the IoU output.
+  bool confident = false;
   size_t max_cached_embeddings = 64;
 };
 

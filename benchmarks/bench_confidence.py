@@ -1,0 +1,96 @@
+"""The confidence-guided 3D strategy against the others, on the tuning and the held-out
+real MR cases: per case and as means, DSC, NSD, slices encoded, decoder runs, seconds.
+
+    pytest benchmarks/bench_confidence.py --benchmark-only -s [--rounds 1] [-k held_out]
+
+Tuning: Colin27 deep grey, cerebellum, lobes, whole brain (the rule was chosen on these).
+Held out: Colin27 hippocampus/amygdala and insula/cingulum, and the whole ITK T1 brain.
+Each round runs every strategy once, back to back (interleave.py); ``extra_info[route]``
+holds ``dsc``, ``nsd``, ``slices_encoded``, ``decoder_runs``, ``masks_decoded`` and the
+timing summary.  A per-set table of means prints at the end of the session.  three_view
+encodes every slice along three axes: on the whole-brain cases it is the long pole.
+"""
+
+import numpy as np
+import pytest
+from cases import warm_up
+from interleave import Interleaved, record
+
+from medsam_fast import Segmenter, metrics
+from realdata import colin27_structures, itk_t1
+from shared_fixtures import THREADS
+
+ROUTES = {
+    "baseline": ("baseline", "MR"),
+    "seed": ("seed", "MR"),
+    "box_every_slice": ("seed", "US"),
+    "three_view": ("seed", "PET"),
+    "confidence": ("confidence", "MR"),
+}
+CASES = {
+    **{("tuning", name): s for name, s in colin27_structures.TUNING.items()},
+    **{("held_out", name): s for name, s in colin27_structures.HELD_OUT.items()},
+    ("held_out", "itk_brain"): None,
+}
+SCORES: dict = {}  # (set, case) -> {route: (dsc, nsd, encoded, decoder runs, seconds)}
+
+
+def build(structures) -> dict:
+    return itk_t1.case_3d() if structures is None else colin27_structures.case_3d(structures)
+
+
+@pytest.fixture(scope="module")
+def segmenters():
+    made = {t: Segmenter(strategy=t, threads=THREADS) for t in ("baseline", "seed", "confidence")}
+    for segmenter in made.values():
+        warm_up(segmenter)
+    return made
+
+
+@pytest.mark.parametrize("key", list(CASES), ids=[f"{s}-{c}" for s, c in CASES])
+def test_confidence(benchmark, key, segmenters, rounds):
+    data = build(CASES[key])
+    runs = Interleaved(reference="box_every_slice")
+    stats = {}
+
+    def run(route):
+        table, modality = ROUTES[route]
+        segs = segmenters[table].segment_3d(data["imgs"], data["boxes"], modality=modality)
+        stats[route] = segmenters[table].last_stats
+        return segs
+
+    for route in ROUTES:
+        runs.add(route, lambda route=route: run(route))
+    benchmark.pedantic(runs.round, rounds=rounds, iterations=1)
+    info = runs.summary()
+    SCORES[key] = {}
+    for route in ROUTES:
+        segs = runs.outputs[route]
+        dsc = metrics.dsc(data["gts"], segs).mean
+        nsd = metrics.nsd(data["gts"], segs, spacing=data["spacing"], tolerance=2.0).mean
+        row = (dsc, nsd, stats[route]["slices_encoded"], stats[route]["decoder_runs"])
+        SCORES[key][route] = (*row, info[route]["median_seconds"])
+        info[route].update(
+            dict(zip(("dsc", "nsd", "slices_encoded", "decoder_runs"), row, strict=True))
+        )
+        info[route]["masks_decoded"] = stats[route]["masks_decoded"]
+    benchmark.extra_info.update(info)
+    record(f"{key[0]}/{key[1]}", runs)
+
+
+def teardown_module():
+    """Per case and per set's means: DSC, NSD, slices encoded, decoder runs, seconds."""
+    lines = [f"{'set/case':<34}{'route':<17}{'DSC':>7}{'NSD':>7}{'enc':>6}{'dec':>6}{'s':>8}"]
+    for group in ("tuning", "held_out"):
+        keys = [k for k in SCORES if k[0] == group]
+        for key in keys:
+            for route, (d, n, e, r, s) in SCORES[key].items():
+                lines.append(f"{'/'.join(key):<34}{route:<17}{d:7.4f}{n:7.4f}{e:6d}{r:6d}{s:8.2f}")
+        for route in ROUTES if keys else ():
+            rows = np.array([SCORES[k][route] for k in keys], dtype=float)
+            means = rows.mean(axis=0)
+            lines.append(
+                f"{group + ' mean':<34}{route:<17}{means[0]:7.4f}{means[1]:7.4f}"
+                f"{means[2]:6.0f}{means[3]:6.0f}{means[4]:8.2f}"
+            )
+    print("\n" + "\n".join(lines))

@@ -1,0 +1,77 @@
+// One box's walk through its slices in a 3D propagation: the middle slice prompted by the
+// box itself, then up to its last slice and down to its first, each prompted by the
+// previous slice's mask.  Walks of different boxes are independent, so a pass can step
+// whichever box has its next slice encoded.
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "image/masks.hpp"
+#include "segment/boxes.hpp"
+#include "segment/segment_types.hpp"
+
+namespace medsam {
+
+class BoxWalk {
+ public:
+  BoxWalk(SliceRange range, Box original, uint8_t drawn_value, int64_t pixels)
+      : range_(range),
+        original_(original),
+        drawn_value_(drawn_value),
+        z_(range.mid),
+        mask_(pixels),
+        mid_mask_(pixels) {}
+
+  bool done() const { return z_ < 0; }
+  int slice() const { return z_; }
+  bool at_middle() const { return z_ == range_.mid; }
+  Box original() const { return original_; }
+  // The slices in walk order, for planning the encodes.
+  std::vector<int> slices() const {
+    std::vector<int> order{range_.mid};
+    for (int z = range_.mid + 1; z <= range_.last; ++z) order.push_back(z);
+    for (int z = range_.mid - 1; z >= range_.first; --z) order.push_back(z);
+    return order;
+  }
+
+  // The box of the previous slice's mask grown by `margin` (256 frame); nullopt on the
+  // middle slice and when nothing of that mask survives the resize.
+  std::optional<Box> propagated(const Volume3D& volume, Extent resized, int margin,
+                                std::vector<uint8_t>& scratch) const {
+    if (at_middle()) return std::nullopt;
+    return propagation_box(mask_.data(), volume.h, volume.w, resized, drawn_value_, margin,
+                           scratch);
+  }
+
+  Box prompt(const Volume3D& volume, Extent resized, int margin,
+             std::vector<uint8_t>& scratch) const {
+    return propagated(volume, resized, margin, scratch).value_or(original_);
+  }
+
+  // Holds the previous slice's mask until slice()'s mask is written into it.
+  uint8_t* mask() { return mask_.data(); }
+
+  void advance() {
+    if (z_ == range_.mid) std::copy(mask_.begin(), mask_.end(), mid_mask_.begin());
+    if (z_ >= range_.mid && z_ < range_.last) {
+      ++z_;
+      return;
+    }
+    if (z_ >= range_.mid) {  // the upward part is done: go down from the middle's mask
+      std::copy(mid_mask_.begin(), mid_mask_.end(), mask_.begin());
+      z_ = range_.mid;
+    }
+    z_ = z_ - 1 >= range_.first ? z_ - 1 : -1;
+  }
+
+ private:
+  SliceRange range_;
+  Box original_;
+  uint8_t drawn_value_;  // the reference draws its propagation masks with the label value
+  int z_;
+  std::vector<uint8_t> mask_, mid_mask_;
+};
+
+}  // namespace medsam

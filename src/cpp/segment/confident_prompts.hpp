@@ -1,0 +1,33 @@
+// Confidence-guided prompts for a 3D walk.
+//
+// Propagation prompts each slice with the previous slice's mask box: tight at the ends of
+// a structure, but it drifts once one slice goes wrong.  The 3D box prompts every slice
+// the same way: it never drifts, but at the ends it is far larger than the object and the
+// mask bleeds.  Here each slice after the middle one decodes both in one batched decoder
+// call, the original box and the propagated box clipped to the original's xy footprint
+// (a propagated prompt never leaves the 3D box), and keeps the mask whose predicted IoU
+// (the decoder's IoU head) is highest; the next slice propagates from that mask.
+#pragma once
+#include <optional>
+#include <vector>
+
+#include "image/masks.hpp"
+#include "models/litemedsam_model.hpp"
+#include "segment/segment_types.hpp"
+
+namespace medsam {
+
+// `box` clipped to `footprint`; nullopt when they do not overlap.
+std::optional<Box> clip_to_footprint(Box box, Box footprint);
+
+// The prompts a slice decodes: the original box first, then the propagated box clipped
+// to the original's footprint when there is one (and it differs from the original).
+std::vector<Box> candidate_prompts(Box original, std::optional<Box> propagated);
+
+// Decodes `prompts` on one embedding in one call into `logits` (n, 256, 256) and returns
+// the index of the highest predicted IoU (the first on a tie).
+int decode_most_confident(const LiteMedSAMModel& model, const float* embedding,
+                          const std::vector<Box>& prompts, std::vector<float>& logits,
+                          SegmentStats& stats);
+
+}  // namespace medsam

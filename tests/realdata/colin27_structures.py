@@ -1,0 +1,60 @@
+"""Colin27 cases of several structure sizes, for choosing and checking 3D strategies:
+AAL deep grey nuclei, cerebellum, lobes, and the whole brain from the brain-extracted T1
+(``ch2bet``, same package).  ``TUNING`` is the set the confidence-guided strategy's rule
+was chosen on; ``HELD_OUT`` was never looked at while choosing it (docs/strategies.md).
+
+Each structure is a tuple of AAL labels (their union is one box and one gt label) or
+``BRAIN``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import colin27
+from .boxes import mask_box
+
+BRAIN = "brain"
+BET_FILE = colin27.TEMPLATES / "ch2bet.nii.gz"
+
+
+def _lobe(first: int, last: int, left: bool) -> tuple[int, ...]:
+    return tuple(label for label in range(first, last + 1) if label % 2 == (1 if left else 0))
+
+
+# AAL numbering: frontal 1-28, occipital 43-54, parietal 57-70, temporal 79-90,
+# cerebellar hemispheres 91-108 (odd left), vermis 109-116; left labels are odd.
+LOBES = [_lobe(a, b, left) for a, b in ((1, 28), (43, 54), (57, 70), (79, 90)) for left in (1, 0)]
+TUNING = {
+    "deep_grey": [(label,) for label in colin27.DEEP_GREY],
+    "cerebellum": [_lobe(91, 108, True), _lobe(91, 108, False), tuple(range(109, 117))],
+    "lobes": LOBES,
+    "whole_brain": [BRAIN],
+}
+HELD_OUT = {
+    "hippocampus_amygdala": [(37,), (38,), (41,), (42,)],
+    "insula_cingulum": [(label,) for label in range(29, 37)],
+}
+
+
+def brain_mask() -> np.ndarray:
+    return colin27._axial(BET_FILE) > 0
+
+
+def case_3d(structures) -> dict:
+    """imgs cropped in z to the structures' extent, boxes (N,6), spacing, gts (label i is
+    structure i; a later structure wins where they overlap)."""
+    t1, atlas = colin27.load()
+    masks = [brain_mask() if s == BRAIN else np.isin(atlas, s) for s in structures]
+    zs = np.nonzero(np.any(masks, axis=0).any(axis=(1, 2)))[0]
+    z0, z1 = int(zs.min()), int(zs.max())
+    gts = np.zeros((z1 - z0 + 1, *t1.shape[1:]), dtype=np.uint8)
+    for i, mask in enumerate(masks, start=1):
+        gts[mask[z0 : z1 + 1]] = i
+    boxes = [mask_box(mask[z0 : z1 + 1]) for mask in masks]
+    return {
+        "imgs": np.ascontiguousarray(t1[z0 : z1 + 1]),
+        "boxes": np.array(boxes, dtype=np.int64),
+        "spacing": np.array([1.0, 1.0, 1.0]),
+        "gts": gts,
+    }

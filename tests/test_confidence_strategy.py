@@ -1,0 +1,171 @@
+"""The confidence-guided 3D strategy and the decoder's IoU output it relies on.
+
+- The decoder exports its predicted IoU as a second output, and its logits stay the
+  same (C++ ``decode`` and ``decode_with_iou`` agree; the slow test compares bit for bit
+  with a logits-only export of the same checkpoint).
+- The strategy equals ``reference_pipeline.segment_confidence``, a plain Python/ONNX
+  version of the same rule, label for label on a real case with overlapping boxes.
+- Old conversions (no IoU output) are converted again by the model cache.
+"""
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+from medsam_fast import Segmenter
+from medsam_fast.models import litemedsam_files, store
+from medsam_fast.segmentation import routing
+from reference_pipeline import confidence_candidates, onnx_decode_with_iou, segment_confidence
+from shared_fixtures import THREADS
+
+CONFIDENCE = {"default": {"mode_3d": "confidence", "margin": 7}}
+# The left basal ganglia and thalamus, cropped small (as in test_exactness): four boxes,
+# the pallidum's inside the putamen's, several on every slice.
+CROP = (slice(70, 80), slice(78, 119), slice(56, 93))
+LEFT_DEEP_GREY = (73, 75, 71, 77)
+
+
+@pytest.fixture(scope="module")
+def crop_case(colin):
+    from realdata.boxes import mask_box
+
+    t1, atlas = colin.load()
+    imgs, labels = np.ascontiguousarray(t1[CROP]), atlas[CROP]
+    boxes = np.array([mask_box(labels == label) for label in LEFT_DEEP_GREY], np.float64)
+    return {"imgs": imgs, "boxes": boxes, "gts": labels}
+
+
+@pytest.fixture(scope="module")
+def confident():
+    return Segmenter(strategy=CONFIDENCE, threads=THREADS)
+
+
+def test_decoder_outputs_iou_and_the_same_logits(confident, rng):
+    model = confident.model
+    assert model.has_iou()
+    embedding = rng.standard_normal((1, 256, 64, 64)).astype(np.float32)
+    boxes = np.array([[10, 20, 120, 140], [60, 60, 90, 100], [0, 0, 255, 255]], np.float32)
+    logits, iou = model.decode_with_iou(embedding, boxes)
+    assert iou.shape == (3,) and np.all(np.isfinite(iou))
+    assert len(np.unique(iou)) == 3  # one prediction per box, not a constant
+    assert np.array_equal(logits, model.decode(embedding, boxes))
+
+
+def test_candidates_are_the_box_then_the_propagated_box_inside_it():
+    original = np.array([10.0, 10.0, 50.0, 60.0])
+    assert len(confidence_candidates(original, None)) == 1
+    inside = confidence_candidates(original, np.array([5.0, 20.0, 40.0, 70.0]))
+    assert np.array_equal(inside[1], [10.0, 20.0, 40.0, 60.0])
+    # A propagated box covering the whole footprint adds nothing to decode.
+    assert len(confidence_candidates(original, np.array([0.0, 0.0, 90.0, 90.0]))) == 1
+    assert len(confidence_candidates(original, np.array([60.0, 0.0, 90.0, 90.0]))) == 1
+
+
+def test_confidence_strategy_equals_plain_python_rule(confident, plain, crop_case):
+    ours = confident.segment_3d(crop_case["imgs"], crop_case["boxes"])
+    stats = confident.last_stats
+    assert stats["strategy"] == "confidence"
+    # Candidates were decoded in pairs on some slices: more masks than decoder calls.
+    assert stats["masks_decoded"] > stats["decoder_runs"]
+    files = litemedsam_files()
+    plain.propagated_chosen = 0
+    expected = segment_confidence(
+        plain, onnx_decode_with_iou(files.decoder, THREADS), crop_case["imgs"], crop_case["boxes"]
+    )
+    assert len(np.unique(expected)) == len(LEFT_DEEP_GREY) + 1
+    # Both candidates won somewhere: the rule is neither the box alone nor propagation.
+    pairs = stats["masks_decoded"] - stats["decoder_runs"]
+    assert 0 < plain.propagated_chosen < pairs
+    assert np.array_equal(ours, expected)
+
+
+def test_confidence_table_is_the_default_and_changes_ct_and_mr_only():
+    table = routing.load_table(routing.DEFAULT_TABLE)
+    assert table is routing.CONFIDENCE
+    for modality in ("CT", "MR"):
+        assert table.for_modality(modality) == routing.Route(mode_3d="confidence", margin=7)
+    for modality in ("PET", "US", "Microscopy", None):
+        assert table.for_modality(modality) == routing.PER_MODALITY.for_modality(modality)
+    assert routing.load_table("seed") is routing.PER_MODALITY
+
+
+def test_cache_converts_a_conversion_without_iou_again(tmp_path, monkeypatch):
+    monkeypatch.setenv(store.ENV_HOME, str(tmp_path))
+    folder = store.default_model_dir()
+    folder.mkdir(parents=True)
+    for name in ("litemedsam_encoder.onnx", "litemedsam_decoder.onnx"):
+        (folder / name).write_bytes(b"old")
+    (folder / "manifest.json").write_text(json.dumps({"model": "litemedsam"}))
+    converted = []
+    import medsam_fast.convert.export as export
+
+    monkeypatch.setattr(export, "convert_litemedsam", lambda out: converted.append(out))
+    litemedsam_files()
+    assert converted == [folder]
+    (folder / "manifest.json").write_text(json.dumps({"format": store.CONVERSION_FORMAT}))
+    litemedsam_files()
+    assert converted == [folder]  # a current conversion is kept
+
+
+@pytest.fixture(scope="module")
+def logits_only_pair(tmp_path_factory):
+    """The bundled checkpoint exported as before the IoU output (logits only), beside
+    the current encoder: what an older conversion holds."""
+    torch = pytest.importorskip("torch")
+    from medsam_fast.convert.export import find_bundled_checkpoint
+    from medsam_fast.convert.litemedsam_torch import load_litemedsam
+
+    model = load_litemedsam(find_bundled_checkpoint())
+
+    class LogitsOnly(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.prompt_encoder, self.mask_decoder = model.prompt_encoder, model.mask_decoder
+            self.register_buffer("image_pe", model.prompt_encoder.pe_layer.dense())
+
+        def forward(self, image_embeddings, boxes):
+            sparse, dense = self.prompt_encoder(boxes)
+            return self.mask_decoder(image_embeddings, self.image_pe, sparse, dense)
+
+    folder = tmp_path_factory.mktemp("logits-only")
+    files = litemedsam_files()
+    (folder / files.encoder.name).symlink_to(files.encoder)
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the tracer's notes on constants
+        torch.onnx.export(
+            LogitsOnly().eval(),
+            (torch.zeros(1, 256, 64, 64), torch.tensor([[10.0, 10, 100, 100], [20, 30, 200, 220]])),
+            str(folder / files.decoder.name),
+            input_names=["image_embeddings", "boxes"],
+            output_names=["low_res_logits"],
+            dynamic_axes={"boxes": {0: "boxes"}, "low_res_logits": {0: "boxes"}},
+            opset_version=17,
+            dynamo=False,
+        )
+    return folder
+
+
+@pytest.mark.slow
+def test_iou_output_leaves_the_logits_bit_identical(logits_only_pair, confident, rng):
+    old = Segmenter(strategy="seed", threads=THREADS, model_dir=logits_only_pair).model
+    assert not old.has_iou()
+    embedding = rng.standard_normal((1, 256, 64, 64)).astype(np.float32)
+    for n in (1, 2, 8):
+        boxes = np.sort(rng.uniform(0, 255, (n, 4)).astype(np.float32).reshape(n, 2, 2), axis=1)
+        boxes = np.ascontiguousarray(boxes.transpose(0, 2, 1).reshape(n, 4))
+        assert np.array_equal(
+            old.decode(embedding, boxes), confident.model.decode(embedding, boxes)
+        )
+
+
+@pytest.mark.slow
+def test_an_old_conversion_runs_seed_but_refuses_confidence(logits_only_pair, crop_case):
+    imgs, boxes = crop_case["imgs"][:3], crop_case["boxes"][:1].copy()
+    boxes[0, 2], boxes[0, 5] = 0, 2
+    seed = Segmenter(strategy="seed", threads=THREADS, model_dir=logits_only_pair)
+    assert seed.segment_3d(imgs, boxes, modality="MR").any()
+    guided = Segmenter(strategy=CONFIDENCE, threads=THREADS, model_dir=logits_only_pair)
+    with pytest.raises(ValueError, match="iou_predictions"):
+        guided.segment_3d(imgs, boxes)
