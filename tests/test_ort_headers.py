@@ -96,16 +96,20 @@ def test_the_pinned_hash_is_that_of_the_release_header_debian_carries():
     assert digest == pinned("MEDSAM_FAST_ORT_RELEASE_HEADER_SHA256")
 
 
-def test_the_release_header_is_fetched_checked_and_cached(tmp_path, served_header):
-    url, sha256 = served_header
-    cache = tmp_path / "cache"
-    result = find_headers(
+def fetch_release(tmp_path, url, sha256, cache):
+    return find_headers(
         tmp_path,
         "release",
         MEDSAM_FAST_ORT_CACHE=str(cache),
         MEDSAM_FAST_ORT_HEADER_URL=url,
         MEDSAM_FAST_ORT_HEADER_SHA256=sha256,
     )
+
+
+def test_the_release_header_is_fetched_checked_and_cached(tmp_path, served_header):
+    url, sha256 = served_header
+    cache = tmp_path / "cache"
+    result = fetch_release(tmp_path, url, sha256, cache)
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip().splitlines()[-1] == str(cache)
     assert hashlib.sha256((cache / "onnxruntime_c_api.h").read_bytes()).hexdigest() == sha256
@@ -119,13 +123,7 @@ def test_a_release_header_with_another_hash_is_refused_and_not_cached(tmp_path, 
     url, sha256 = served_header
     wrong = sha256[::-1]
     cache = tmp_path / "cache"
-    result = find_headers(
-        tmp_path,
-        "release",
-        MEDSAM_FAST_ORT_CACHE=str(cache),
-        MEDSAM_FAST_ORT_HEADER_URL=url,
-        MEDSAM_FAST_ORT_HEADER_SHA256=wrong,
-    )
+    result = fetch_release(tmp_path, url, wrong, cache)
     assert result.returncode != 0
     assert f"has SHA-256 {sha256}, expected {wrong}" in result.stderr
     assert not cache.exists()

@@ -21,6 +21,17 @@ def run_python(code, **env):
     )
 
 
+def load_runtime_in_a_subprocess(library):
+    """Loads `library` as ONNX Runtime in a fresh process (a process loads one runtime),
+    printing the RuntimeLoadError's message if it is refused."""
+    code = (
+        "from medsam_fast import _core\n"
+        f"try:\n    _core.load_runtime({str(library)!r})\n"
+        "except _core.RuntimeLoadError as e:\n    print('refused:', e)\n"
+    )
+    return run_python(code)
+
+
 def test_the_wheel_library_is_found_and_new_enough():
     path = engines.find_library()
     assert path.name.startswith("libonnxruntime")
@@ -39,12 +50,7 @@ def test_a_missing_library_override_is_named():
 
 
 def test_a_library_that_is_not_onnx_runtime_raises_runtime_load_error():
-    code = (
-        "from medsam_fast import _core\n"
-        f"try:\n    _core.load_runtime({_core.__file__!r})\n"
-        "except _core.RuntimeLoadError as e:\n    print('refused:', e)\n"
-    )
-    result = run_python(code)
+    result = load_runtime_in_a_subprocess(_core.__file__)
     assert result.returncode == 0, result.stderr
     assert "does not export OrtGetApiBase" in result.stdout
 
@@ -78,12 +84,7 @@ def test_an_older_onnx_runtime_is_refused_with_the_version_it_needs(tmp_path):
     )
     if build.returncode != 0:  # e.g. the wheel test, whose PATH has no working compiler
         pytest.skip(f"cannot build the stand-in library: {build.stderr.strip()}")
-    code = (
-        "from medsam_fast import _core\n"
-        f"try:\n    _core.load_runtime({str(library)!r})\n"
-        "except _core.RuntimeLoadError as e:\n    print('refused:', e)\n"
-    )
-    result = run_python(code)
+    result = load_runtime_in_a_subprocess(library)
     assert result.returncode == 0, result.stderr
     api = _core.ORT_API_VERSION
     assert f"ONNX Runtime 1.20.0 at {library} does not serve API version {api}" in result.stdout
