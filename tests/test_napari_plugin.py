@@ -18,6 +18,7 @@ import pytest
 
 from medsam_fast import Segmenter, load_case
 from medsam_fast.cli.demo import DEMO_DIR
+from medsam_fast.segmentation.routing import DEFAULT_TABLE, load_table
 from medsam_fast.visualize import label_colour
 
 CASE_2D = "2DBox_MR_colin27-deepgrey.npz"
@@ -149,7 +150,7 @@ def test_2d_rectangles_on_scaled_layers_give_the_segmenter_labels_and_undo(
 
     defaults = BoxSegmentWidget(viewer).settings()
     assert (defaults.strategy, defaults.engine, defaults.precision, defaults.threads) == (
-        "per_modality",
+        DEFAULT_TABLE,
         "onnxruntime",
         "fp32",
         0,
@@ -257,7 +258,11 @@ def test_3d_rectangles_with_z_ranges_on_a_scaled_volume_give_segment_3d(
     first = click_and_wait(widget, qtbot)
     labels = viewer.layers["medsam_fast labels"]
     assert set(np.unique(labels.data)) == {0, 1}
-    assert widget.session.last.stats["strategy"] == "propagate"
+    # open_widget sets the modality to MR: the default table's MR route ran.
+    assert (
+        widget.session.last.stats["strategy"]
+        == load_table(DEFAULT_TABLE).for_modality("MR").mode_3d
+    )
 
     # The second box: both run again (see session.py), as segment_3d would.
     shapes.data = world_rectangles(case.boxes, scale, translate)

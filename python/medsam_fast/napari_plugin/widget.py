@@ -41,7 +41,9 @@ class BoxSegmentWidget(Container):
         self.shapes = ComboBox(label="boxes", choices=self._choices(napari.layers.Shapes))
         self.modality = ComboBox(label="modality", choices=MODALITIES, value=MODALITIES[0])
         self.strategy = ComboBox(
-            label="strategy", choices=[DEFAULT_TABLE, "baseline"], value=DEFAULT_TABLE
+            label="strategy",
+            choices=list(dict.fromkeys([DEFAULT_TABLE, "per_modality", "baseline"])),
+            value=DEFAULT_TABLE,
         )
         self.engine = ComboBox(label="engine", choices=ENGINES, value="onnxruntime")
         self.precision = ComboBox(label="precision", choices=PRECISIONS, value="fp32")
