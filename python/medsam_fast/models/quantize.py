@@ -84,16 +84,19 @@ def _quantized_model(encoder: Path, inputs: list[np.ndarray]):
         raise ImportError(
             "int8 needs NNCF and OpenVINO at convert time: pip install 'medsam-fast[quantize]'"
         ) from exc
-    smooth_quant = None if SETTINGS["smooth_quant"] else -1
-    advanced = nncf.AdvancedQuantizationParameters(
-        smooth_quant_alphas=nncf.AdvancedSmoothQuantParameters(matmul=smooth_quant)
+    # NNCF's own SmoothQuant strengths when on; an alpha of -1 turns it off.
+    alphas = (
+        nncf.AdvancedSmoothQuantParameters()
+        if SETTINGS["smooth_quant"]
+        else nncf.AdvancedSmoothQuantParameters(matmul=-1)
     )
+    advanced = nncf.AdvancedQuantizationParameters(smooth_quant_alphas=alphas)
     ignored = nncf.IgnoredScope(patterns=list(SETTINGS["ignored_patterns"]), validate=False)
     model = ov.Core().read_model(str(encoder))
     quantized = nncf.quantize(
         model,
         nncf.Dataset(inputs),
-        model_type=nncf.ModelType.TRANSFORMER,
+        model_type=nncf.ModelType(SETTINGS["model_type"]),
         subset_size=len(inputs),
         ignored_scope=ignored,
         advanced_parameters=advanced,
