@@ -105,12 +105,14 @@ class BaselinePipeline:
         return self.upsampled_mask(low, newsize, size)
 
     @torch.no_grad()
-    def upsampled_mask(self, low, newsize, size) -> np.ndarray:
-        """Low-res logits (1,1,256,256) -> the (h, w) 0/1 mask."""
+    def upsampled_mask(self, low, newsize, size, threshold: float | None = None) -> np.ndarray:
+        """Low-res logits (1,1,256,256) -> the (h, w) 0/1 mask: sigmoid above 0.5, or the
+        logits above ``threshold`` when one is given."""
         start = time.perf_counter()
         low = torch.as_tensor(low)[..., : newsize[0], : newsize[1]]
         up = F.interpolate(low, size=size, mode="bilinear", align_corners=False)
-        mask = (torch.sigmoid(up) > 0.5).squeeze().numpy().astype(np.uint8)
+        above = torch.sigmoid(up) > 0.5 if threshold is None else up > threshold
+        mask = above.squeeze().numpy().astype(np.uint8)
         self.seconds["upsample"] += time.perf_counter() - start
         return mask
 
@@ -203,26 +205,42 @@ def confidence_candidates(original: np.ndarray, propagated: np.ndarray | None) -
     return prompts
 
 
+# The confidence-guided strategy's two rules (src/cpp/segment/confident_prompts.hpp).
+SMALL_BOX_SIDE = 32.0  # shorter xy side in the 256 frame under which the box is small
+CONFIDENT_THRESHOLD = -1.0  # the logit its masks are cut at
+
+
+def is_small_box(box, h: int, w: int) -> bool:
+    """A 3D box [x0, y0, z0, x1, y1, z1] whose shorter xy side, in the 256 frame, is
+    under SMALL_BOX_SIDE."""
+    x0, y0, _, x1, y1, _ = (float(v) for v in box)
+    return min(x1 - x0 + 1, y1 - y0 + 1) * 256 / max(h, w) < SMALL_BOX_SIDE
+
+
 def segment_confidence(pipeline: BaselinePipeline, decode_with_iou, imgs, boxes, margin=7):
     """The confidence-guided walk, plainly: propagation's slice order, but every slice after
     the middle decodes the candidates in one call and keeps the highest predicted IoU
-    (the first on a tie); later boxes win.  ``decode_with_iou(embedding, boxes (n,4))`` ->
-    (logits (n,1,256,256), iou (n,))."""
+    (the first on a tie); a small box decodes the box alone on every slice; masks are cut
+    at CONFIDENT_THRESHOLD; later boxes win.  ``decode_with_iou(embedding, boxes (n,4))``
+    -> (logits (n,1,256,256), iou (n,))."""
     d, h, w = imgs.shape
     segs = np.zeros(imgs.shape, dtype=np.uint8)
     for idx, box in enumerate(boxes, start=1):
         tmp = np.zeros(imgs.shape, dtype=np.uint8)
         original, mid, order = walk_plan(box, d, h, w)
+        small = is_small_box(box, h, w)
         for z in order:
             embedding, newsize = pipeline.embed(np.repeat(imgs[z][:, :, None], 3, axis=-1))
             propagated = None
-            if z != mid:
+            if z != mid and not small:
                 propagated = box_from_previous_mask(tmp[z - 1] if z > mid else tmp[z + 1], margin)
             prompts = confidence_candidates(original, propagated)
             logits, iou = decode_with_iou(embedding, np.array(prompts, dtype=np.float32))
             best = int(np.argmax(iou))
             pipeline.propagated_chosen += best
-            tmp[z, pipeline.upsampled_mask(logits[best : best + 1], newsize, (h, w)) > 0] = idx
+            chosen = logits[best : best + 1]
+            mask = pipeline.upsampled_mask(chosen, newsize, (h, w), CONFIDENT_THRESHOLD)
+            tmp[z, mask > 0] = idx
         pipeline._paint(segs, tmp, idx)
     return segs
 

@@ -4,7 +4,9 @@
   same (C++ ``decode`` and ``decode_with_iou`` agree; the slow test compares bit for bit
   with a logits-only export of the same checkpoint).
 - The strategy equals ``reference_pipeline.segment_confidence``, a plain Python/ONNX
-  version of the same rule, label for label on a real case with overlapping boxes.
+  version of the same rule, label for label on real cases with overlapping boxes: one
+  where every box is large in the 256 frame, one whole-slice case where some are small
+  (those take the box on every slice).
 - Old conversions (no IoU output) are converted again by the model cache.
 """
 
@@ -17,24 +19,35 @@ import pytest
 from medsam_fast import Segmenter
 from medsam_fast.models import litemedsam_files, store
 from medsam_fast.segmentation import routing
-from reference_pipeline import confidence_candidates, onnx_decode_with_iou, segment_confidence
+from reference_pipeline import (
+    confidence_candidates,
+    is_small_box,
+    onnx_decode_with_iou,
+    segment_confidence,
+)
 from shared_fixtures import THREADS
 
 CONFIDENCE = {"default": {"mode_3d": "confidence", "margin": 7}}
 # The left basal ganglia and thalamus, cropped small (as in test_exactness): four boxes,
 # the pallidum's inside the putamen's, several on every slice.
 CROP = (slice(70, 80), slice(78, 119), slice(56, 93))
+# Whole slices, more of them: only the putamen's box is large in the 256 frame.
+WHOLE_SLICES = (slice(60, 80), slice(None), slice(None))
 LEFT_DEEP_GREY = (73, 75, 71, 77)
+
+
+def _deep_grey_case(colin, region) -> dict:
+    from realdata.boxes import mask_box
+
+    t1, atlas = colin.load()
+    imgs, labels = np.ascontiguousarray(t1[region]), atlas[region]
+    boxes = np.array([mask_box(labels == label) for label in LEFT_DEEP_GREY], np.float64)
+    return {"imgs": imgs, "boxes": boxes, "gts": labels}
 
 
 @pytest.fixture(scope="module")
 def crop_case(colin):
-    from realdata.boxes import mask_box
-
-    t1, atlas = colin.load()
-    imgs, labels = np.ascontiguousarray(t1[CROP]), atlas[CROP]
-    boxes = np.array([mask_box(labels == label) for label in LEFT_DEEP_GREY], np.float64)
-    return {"imgs": imgs, "boxes": boxes, "gts": labels}
+    return _deep_grey_case(colin, CROP)
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +76,14 @@ def test_candidates_are_the_box_then_the_propagated_box_inside_it():
     assert len(confidence_candidates(original, np.array([60.0, 0.0, 90.0, 90.0]))) == 1
 
 
-def test_confidence_strategy_equals_plain_python_rule(confident, plain, crop_case):
-    ours = confident.segment_3d(crop_case["imgs"], crop_case["boxes"])
+@pytest.mark.parametrize("region", [CROP, pytest.param(WHOLE_SLICES, marks=pytest.mark.slow)])
+def test_confidence_strategy_equals_plain_python_rule(confident, plain, colin, region):
+    case = _deep_grey_case(colin, region)
+    h, w = case["imgs"].shape[1:]
+    small = sum(is_small_box(box, h, w) for box in case["boxes"])
+    # The crop has only large boxes; the whole slices have both kinds.
+    assert small == 0 if region == CROP else 0 < small < len(case["boxes"])
+    ours = confident.segment_3d(case["imgs"], case["boxes"])
     stats = confident.last_stats
     assert stats["strategy"] == "confidence"
     # Candidates were decoded in pairs on some slices: more masks than decoder calls.
@@ -72,7 +91,7 @@ def test_confidence_strategy_equals_plain_python_rule(confident, plain, crop_cas
     files = litemedsam_files()
     plain.propagated_chosen = 0
     expected = segment_confidence(
-        plain, onnx_decode_with_iou(files.decoder, THREADS), crop_case["imgs"], crop_case["boxes"]
+        plain, onnx_decode_with_iou(files.decoder, THREADS), case["imgs"], case["boxes"]
     )
     assert len(np.unique(expected)) == len(LEFT_DEEP_GREY) + 1
     # Both candidates won somewhere: the rule is neither the box alone nor propagation.

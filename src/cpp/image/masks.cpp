@@ -18,7 +18,7 @@ namespace {
 
 // Output rows (or columns) whose bilinear taps can reach source rows [lo, hi]: a tap reads
 // rows i0 and i0 + 1 with i0 = floor(scale * (o + 0.5) - 0.5), so outside this range every
-// tap lands on non-positive logits and the interpolated value cannot exceed 0.
+// tap lands on logits at or below the threshold and so does the interpolated value.
 std::pair<int, int> reachable(int lo, int hi, int in_size, int out_size) {
   const float scale = static_cast<float>(in_size) / static_cast<float>(out_size);
   int first = out_size, last = -1;
@@ -49,14 +49,15 @@ void clear(uint8_t* mask, int w, MaskRegion region) {
 }  // namespace
 
 MaskRegion logits_to_mask(const float* logits256, Extent resized, int h, int w, uint8_t* mask,
-                          MaskRegion stale) {
+                          MaskRegion stale, float threshold) {
   clear(mask, w, stale);
-  // Only the neighbourhood of the positive logits can hold the mask: upsample just there.
+  // Only the neighbourhood of the logits above the threshold can hold the mask: upsample
+  // just there.
   int y_lo = resized.h, y_hi = -1, x_lo = resized.w, x_hi = -1;
   for (int y = 0; y < resized.h; ++y) {
     const float* row = logits256 + static_cast<int64_t>(y) * kFrame;
     for (int x = 0; x < resized.w; ++x) {
-      if (row[x] > 0.f) {
+      if (row[x] > threshold) {
         y_lo = std::min(y_lo, y), y_hi = std::max(y_hi, y);
         x_lo = std::min(x_lo, x), x_hi = std::max(x_hi, x);
       }
@@ -66,7 +67,7 @@ MaskRegion logits_to_mask(const float* logits256, Extent resized, int h, int w, 
   const auto [y0, y1] = reachable(y_lo, y_hi, resized.h, h);
   const auto [x0, x1] = reachable(x_lo, x_hi, resized.w, w);
   bilinear_resize(logits256, resized.h, resized.w, kFrame, h, w, y0, y1, x0, x1,
-                  [&](int y, int x, float v) { mask[static_cast<int64_t>(y) * w + x] = v > 0.f; });
+                  [&](int y, int x, float v) { mask[static_cast<int64_t>(y) * w + x] = v > threshold; });
   return {y0, y1, x0, x1};
 }
 

@@ -26,12 +26,12 @@ struct MaskRegion {
   bool empty() const { return y0 >= y1 || x0 >= x1; }
 };
 
-// Thresholds the upsampled logits of one mask at 0: crop the (256,256) logits to the
-// resized extent, bilinear to (h, w).  Writes 0/1 to `mask` (h*w), which may hold
-// non-zero values only inside `stale` on entry (a previous call's result), and returns
-// the region that can now be non-zero.
+// Thresholds the upsampled logits of one mask at `threshold` (0: the model's own
+// sigmoid 0.5): crop the (256,256) logits to the resized extent, bilinear to (h, w).
+// Writes 0/1 to `mask` (h*w), which may hold non-zero values only inside `stale` on entry
+// (a previous call's result), and returns the region that can now be non-zero.
 MaskRegion logits_to_mask(const float* logits256, Extent resized, int h, int w, uint8_t* mask,
-                          MaskRegion stale);
+                          MaskRegion stale, float threshold = 0.f);
 
 // Bounding box (inclusive) of the non-zero pixels; nullopt when there are none.
 struct PixelBox {

@@ -16,9 +16,10 @@ namespace medsam {
 
 class BoxWalk {
  public:
-  BoxWalk(SliceRange range, Box original, uint8_t drawn_value, int64_t pixels)
+  BoxWalk(SliceRange range, Box original, bool small, uint8_t drawn_value, int64_t pixels)
       : range_(range),
         original_(original),
+        small_(small),
         drawn_value_(drawn_value),
         z_(range.mid),
         mask_(pixels),
@@ -28,6 +29,9 @@ class BoxWalk {
   int slice() const { return z_; }
   bool at_middle() const { return z_ == range_.mid; }
   Box original() const { return original_; }
+  // Narrow in the 256 frame (segment/confident_prompts.hpp): the confidence-guided
+  // strategy prompts it with the box on every slice.
+  bool small() const { return small_; }
   // The slices in walk order, for planning the encodes.
   std::vector<int> slices() const {
     std::vector<int> order{range_.mid};
@@ -69,6 +73,7 @@ class BoxWalk {
  private:
   SliceRange range_;
   Box original_;
+  bool small_;
   uint8_t drawn_value_;  // the reference draws its propagation masks with the label value
   int z_;
   std::vector<uint8_t> mask_, mid_mask_;

@@ -2,9 +2,15 @@
 
 #include <algorithm>
 
+#include "image/preprocess.hpp"
 #include "segment/scoped_timer.hpp"
 
 namespace medsam {
+
+bool is_small_box(double x0, double y0, double x1, double y1, int h, int w) {
+  const double shorter = std::min(x1 - x0 + 1, y1 - y0 + 1);
+  return shorter * kFrame / std::max(h, w) < kSmallBoxSide;
+}
 
 std::optional<Box> clip_to_footprint(Box box, Box footprint) {
   const Box clipped{std::max(box.x0, footprint.x0), std::max(box.y0, footprint.y0),

@@ -7,6 +7,12 @@
 // call, the original box and the propagated box clipped to the original's xy footprint
 // (a propagated prompt never leaves the 3D box), and keeps the mask whose predicted IoU
 // (the decoder's IoU head) is highest; the next slice propagates from that mask.
+//
+// Two rules were chosen on the tuning cases and checked on held-out ones
+// (docs/strategies.md): a narrow box (shorter xy side under kSmallBoxSide in the 256
+// frame) takes the box on every slice, because propagation lost on every such box; and
+// the masks are cut at a logit of kConfidentThreshold instead of 0, because LiteMedSAM
+// under-segments these structures (DSC rose on both sets, NSD on both means).
 #pragma once
 #include <optional>
 #include <vector>
@@ -17,11 +23,19 @@
 
 namespace medsam {
 
+constexpr double kSmallBoxSide = 32.0;
+constexpr float kConfidentThreshold = -1.0f;
+
+// Whether a box [x0, y0, x1, y1] (pixels, inclusive) of an (h, w) image is narrow: its
+// shorter side, scaled to the 256 frame, is under kSmallBoxSide.
+bool is_small_box(double x0, double y0, double x1, double y1, int h, int w);
+
 // `box` clipped to `footprint`; nullopt when they do not overlap.
 std::optional<Box> clip_to_footprint(Box box, Box footprint);
 
 // The prompts a slice decodes: the original box first, then the propagated box clipped
-// to the original's footprint when there is one (and it differs from the original).
+// to the original's footprint when there is one (and it differs from the original).  A
+// small box's walk passes no propagated box.
 std::vector<Box> candidate_prompts(Box original, std::optional<Box> propagated);
 
 // Decodes `prompts` on one embedding in one call into `logits` (n, 256, 256) and returns

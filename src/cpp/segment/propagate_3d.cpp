@@ -114,7 +114,8 @@ std::vector<BoxWalk> start_walks(const Volume3D& volume, const double* boxes,
     const double* b = boxes + 6 * i;
     const uint8_t drawn_value = static_cast<uint8_t>(std::min<int64_t>(i + 1, 255));
     walks.emplace_back(ranges[i], box_to_frame(b[0], b[1], b[3], b[4], volume.h, volume.w),
-                       drawn_value, pixels);
+                       is_small_box(b[0], b[1], b[3], b[4], volume.h, volume.w), drawn_value,
+                       pixels);
   }
   return walks;
 }
@@ -139,7 +140,8 @@ const float* decode_propagated(const LiteMedSAMModel& model, const Volume3D& vol
   return logits.data();
 }
 
-// The walk's slice decoded with each candidate prompt; returns the most confident logits.
+// The walk's slice decoded with each candidate prompt (only the box when the box is small);
+// returns the most confident logits.
 const float* decode_confident(const LiteMedSAMModel& model, const Volume3D& volume, Extent resized,
                               int margin, const BoxWalk& walk, EmbeddingCache& cache,
                               std::vector<float>& logits, std::vector<uint8_t>& scratch,
@@ -147,7 +149,9 @@ const float* decode_confident(const LiteMedSAMModel& model, const Volume3D& volu
   std::vector<Box> prompts;
   {
     ScopedTimer t(stats.postprocess_seconds);
-    prompts = candidate_prompts(walk.original(), walk.propagated(volume, resized, margin, scratch));
+    const std::optional<Box> propagated =
+        walk.small() ? std::nullopt : walk.propagated(volume, resized, margin, scratch);
+    prompts = candidate_prompts(walk.original(), propagated);
   }
   const int best = decode_most_confident(model, cache.get(walk.slice()), prompts, logits, stats);
   return logits.data() + best * kLogitElements;
@@ -161,6 +165,7 @@ void walk_boxes(const LiteMedSAMModel& model, const Volume3D& volume, int margin
   const int64_t pixels = static_cast<int64_t>(volume.h) * volume.w;
   std::vector<float> logits(kLogitElements);
   std::vector<uint8_t> scratch;
+  const float threshold = confident ? kConfidentThreshold : 0.f;
   for (int64_t i = next_walk(walks, cache); i >= 0; i = next_walk(walks, cache)) {
     BoxWalk& walk = walks[i];
     const int z = walk.slice();
@@ -171,7 +176,7 @@ void walk_boxes(const LiteMedSAMModel& model, const Volume3D& volume, int margin
     {
       ScopedTimer t(stats.postprocess_seconds);
       logits_to_mask(chosen, resized, volume.h, volume.w, walk.mask(),
-                     MaskRegion::whole(volume.h, volume.w));
+                     MaskRegion::whole(volume.h, volume.w), threshold);
       // Boxes are stepped out of order, so "a later box wins" is kept by keeping the
       // larger label: labels grow with the box index.
       write_label_max(walk.mask(), pixels, static_cast<Label>(i + 1),
