@@ -66,8 +66,9 @@ MaskRegion logits_to_mask(const float* logits256, Extent resized, int h, int w, 
   if (y_hi < 0) return {};
   const auto [y0, y1] = reachable(y_lo, y_hi, resized.h, h);
   const auto [x0, x1] = reachable(x_lo, x_hi, resized.w, w);
-  bilinear_resize(logits256, resized.h, resized.w, kFrame, h, w, y0, y1, x0, x1,
-                  [&](int y, int x, float v) { mask[static_cast<int64_t>(y) * w + x] = v > threshold; });
+  bilinear_resize(
+      logits256, resized.h, resized.w, kFrame, h, w, y0, y1, x0, x1,
+      [&](int y, int x, float v) { mask[static_cast<int64_t>(y) * w + x] = v > threshold; });
   return {y0, y1, x0, x1};
 }
 
