@@ -1,8 +1,12 @@
-"""Peak memory of a CT-sized case: 300x512x512 with 10 boxes, in a fresh process.
+"""Peak memory of a CT-sized case: 300x512x512 with 10 boxes, in a fresh process, for
+every engine and precision and the fast preset.
 
     pytest benchmarks/bench_memory.py --benchmark-only
 
 The volume is synthetic (ellipsoids on noise): memory does not depend on the anatomy.
+``extra_info`` holds ``peak_rss`` (bytes, the whole process) and ``rss_before_model``.
+The int8 model is quantized before the measured process starts, so its peak is the
+run's, not NNCF's.
 """
 
 import importlib.util
@@ -32,9 +36,12 @@ for i in range(10):
     vol[cz - rz:cz + rz + 1, cy - ry:cy + ry + 1, cx - rx:cx + rx + 1][inside] = 200
     boxes.append([cx - rx, cy - ry, cz - rz, cx + rx, cy + ry, cz + rz])
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-seg = medsam_fast.Segmenter(
-    strategy="baseline", threads=2, engine=sys.argv[1], precision=sys.argv[2]
-)
+if sys.argv[1] == "fast":
+    seg = medsam_fast.Segmenter(strategy="baseline", threads=2, fast=True)
+else:
+    seg = medsam_fast.Segmenter(
+        strategy="baseline", threads=2, engine=sys.argv[1], precision=sys.argv[2]
+    )
 start = time.perf_counter()
 segs = seg.segment({"imgs": vol, "boxes": np.array(boxes)})
 elapsed = time.perf_counter() - start
@@ -45,10 +52,18 @@ print(json.dumps({"peak_rss": peak, "rss_before_model": before, "seconds": elaps
 
 
 @pytest.mark.parametrize("case", ["ct-300x512x512-10"])
-@pytest.mark.parametrize("config", ["onnxruntime-fp32", "openvino-fp32", "openvino-bf16"])
+@pytest.mark.parametrize(
+    "config", ["onnxruntime-fp32", "openvino-fp32", "openvino-bf16", "openvino-int8", "fast"]
+)
 def test_ct_sized_case_peak_memory(benchmark, case, config):
-    if config.startswith("openvino") and importlib.util.find_spec("openvino") is None:
+    if config != "onnxruntime-fp32" and importlib.util.find_spec("openvino") is None:
         pytest.skip("openvino is not installed")
+    if config == "openvino-int8":
+        if importlib.util.find_spec("nncf") is None:
+            pytest.skip("nncf is not installed (the quantize extra)")
+        import medsam_fast
+
+        medsam_fast.Segmenter(engine="openvino", precision="int8")  # quantizes once, cached
 
     def run():
         out = subprocess.run(
