@@ -44,6 +44,20 @@ def test_openvino_fp32_segs_equal_onnx_runtime_on_real_2d_and_3d_cases(segmenter
         np.testing.assert_array_equal(openvino_fp32.segment(case), expected)
 
 
+def test_single_box_decodes_agree_with_batched_ones(segmenter, openvino_fp32, slice_input):
+    """OpenVINO runs one-box decodes on a second compilation fixed at one box (the 3D
+    strategies' calls); it must decode each box as the dynamic-batch one does."""
+    embedding = segmenter.model.encode(slice_input)
+    boxes = np.array([[60, 70, 120, 140], [10, 10, 250, 250]], np.float32)
+    together, together_iou = openvino_fp32.model.decode_with_iou(embedding, boxes)
+    for i in range(len(boxes)):
+        alone, alone_iou = openvino_fp32.model.decode_with_iou(embedding, boxes[i : i + 1])
+        assert alone.shape == (1, 1, 256, 256) and alone_iou.shape == (1,)
+        assert np.abs(alone[0] - together[i]).max() < 1e-4 * np.abs(together[i]).max()
+        assert abs(alone_iou[0] - together_iou[i]) < 1e-4
+    assert np.abs(together[0] - together[1]).max() > 1.0  # the two boxes differ
+
+
 def test_bf16_changes_the_embeddings_but_keeps_the_masks(segmenter, openvino_bf16, slice_input):
     reference = segmenter.model.encode(slice_input)
     bf16 = openvino_bf16.model.encode(slice_input)

@@ -100,27 +100,9 @@ def _export_encoder(torch, model, path: Path) -> None:
     )
 
 
-def _export_decoder(torch, model, path: Path) -> None:
-    from .litemedsam_torch import LiteMedSAM
-
-    class BoxDecoder(torch.nn.Module):
-        """One image embedding and N boxes (256 frame) -> N low-resolution logit maps and
-        the decoder's predicted IoU of each (an extra output: the logits are computed by
-        the same nodes as without it, so they do not change)."""
-
-        def __init__(self, lite: LiteMedSAM):
-            super().__init__()
-            self.prompt_encoder = lite.prompt_encoder
-            self.mask_decoder = lite.mask_decoder
-            # The dense positional encoding depends on nothing: bake it in as a constant.
-            self.register_buffer("image_pe", lite.prompt_encoder.pe_layer.dense())
-
-        def forward(self, image_embeddings, boxes):
-            sparse, dense = self.prompt_encoder(boxes)
-            mask_decoder = self.mask_decoder
-            return mask_decoder.forward_with_iou(image_embeddings, self.image_pe, sparse, dense)
-
-    decoder = BoxDecoder(model).eval()
+def export_box_decoder(torch, decoder, path: Path) -> None:
+    """Exports a box decoder module (image embedding (1, 256, 64, 64) and N boxes in)
+    with the dynamic box axis the runtime expects."""
     embeddings = torch.zeros(1, 256, 64, 64)
     boxes = torch.tensor([[10.0, 10.0, 100.0, 100.0], [20.0, 30.0, 200.0, 220.0]])
     torch.onnx.export(
@@ -137,6 +119,14 @@ def _export_decoder(torch, model, path: Path) -> None:
         opset_version=OPSET,
         dynamo=False,
     )
+
+
+def _export_decoder(torch, model, path: Path) -> None:
+    # The box-independent image work runs once per call; on ONNX Runtime its outputs are
+    # bit-identical to MaskDecoder.forward_with_iou's (tests/test_decoder_graph.py).
+    from .shared_image_decoder import SharedImageBoxDecoder
+
+    export_box_decoder(torch, SharedImageBoxDecoder(model).eval(), path)
 
 
 def convert_litemedsam(out_dir: Path, checkpoint: Path | None = None) -> Path:

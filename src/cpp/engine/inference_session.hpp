@@ -1,6 +1,7 @@
 // What every inference engine offers the pipeline: one loaded network, created once and
 // run many times on float32 tensors we own.
 #pragma once
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,6 +24,12 @@ struct EngineSettings {
   // How many callers may run the session at the same time.  ONNX Runtime's Run takes
   // them as they come; OpenVINO compiles one stream (of `threads` threads) per caller.
   int concurrent_calls = 1;
+  // An input whose leading (batch) axis is dynamic but whose calls are mostly of batch 1,
+  // and its shape at batch 1 (the decoder's boxes, {1, 4}).  OpenVINO then also compiles
+  // the network with that input fixed to this shape and runs batch-1 calls there: static
+  // shapes get it faster kernels.  ONNX Runtime ignores it.
+  std::string batch_of_one_input;
+  std::vector<int64_t> batch_of_one_shape;
 };
 
 class InferenceSession {

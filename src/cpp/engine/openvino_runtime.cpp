@@ -42,6 +42,9 @@ OpenVinoRuntime::OpenVinoRuntime(const std::string& library_path) : path_(librar
   resolve(handle_, p, "ov_core_read_model", api_.core_read_model);
   resolve(handle_, p, "ov_core_compile_model", api_.core_compile_model);
   resolve(handle_, p, "ov_model_free", api_.model_free);
+  resolve(handle_, p, "ov_model_reshape_input_by_name", api_.model_reshape_input_by_name);
+  resolve(handle_, p, "ov_partial_shape_create_static", api_.partial_shape_create_static);
+  resolve(handle_, p, "ov_partial_shape_free", api_.partial_shape_free);
   resolve(handle_, p, "ov_compiled_model_inputs_size", api_.compiled_model_inputs_size);
   resolve(handle_, p, "ov_compiled_model_outputs_size", api_.compiled_model_outputs_size);
   resolve(handle_, p, "ov_compiled_model_input_by_index", api_.compiled_model_input_by_index);

@@ -25,6 +25,14 @@ struct ov_shape_t {
   int64_t rank;
   int64_t* dims;
 };
+struct ov_dimension_t {
+  int64_t min;
+  int64_t max;
+};
+struct ov_partial_shape_t {
+  ov_dimension_t rank;
+  ov_dimension_t* dims;
+};
 using ov_status_e = int;        // 0 is OK
 constexpr int kElementF32 = 4;  // ov_element_type_e::F32
 
@@ -36,6 +44,9 @@ struct Api {
   ov_status_e (*core_compile_model)(const ov_core_t*, const ov_model_t*, const char*, size_t,
                                     ov_compiled_model_t**, ...);
   void (*model_free)(ov_model_t*);
+  ov_status_e (*model_reshape_input_by_name)(const ov_model_t*, const char*, ov_partial_shape_t);
+  ov_status_e (*partial_shape_create_static)(int64_t, const int64_t*, ov_partial_shape_t*);
+  void (*partial_shape_free)(ov_partial_shape_t*);
   ov_status_e (*compiled_model_inputs_size)(const ov_compiled_model_t*, size_t*);
   ov_status_e (*compiled_model_outputs_size)(const ov_compiled_model_t*, size_t*);
   ov_status_e (*compiled_model_input_by_index)(const ov_compiled_model_t*, size_t,

@@ -67,6 +67,18 @@ OpenVinoOwned<ov_c::ov_compiled_model_t> compile(OpenVinoRuntime& runtime, ov_c:
   return OpenVinoOwned<ov_c::ov_compiled_model_t>(raw);
 }
 
+void reshape_input(ov_c::ov_model_t* model, const std::string& input,
+                   const std::vector<int64_t>& shape, const std::string& path) {
+  const ov_c::Api& api = openvino();
+  ov_c::ov_partial_shape_t partial{};
+  check_openvino(
+      api.partial_shape_create_static(static_cast<int64_t>(shape.size()), shape.data(), &partial),
+      path + ": shape of " + input);
+  const ov_c::ov_status_e status = api.model_reshape_input_by_name(model, input.c_str(), partial);
+  api.partial_shape_free(&partial);
+  check_openvino(status, path + ": fixing the shape of " + input);
+}
+
 }  // namespace
 
 OpenVinoSession::OpenVinoSession(const std::string& model_path, const EngineSettings& settings)
@@ -82,10 +94,26 @@ OpenVinoSession::OpenVinoSession(const std::string& model_path, const EngineSett
   // pick bf16 by itself and fp32 would stop meaning fp32.  An int8 network carries its
   // int8 operations in the graph; the rest of it runs in f32.
   const char* precision = settings.precision == Precision::Bf16 ? "bf16" : "f32";
-  compiled_ = compile(runtime, model.get(), precision, settings, model_path);
-  idle_.push_back(acquire());
-  input_names_ = port_names(compiled_.get(), true, model_path);
-  output_names_ = port_names(compiled_.get(), false, model_path);
+  dynamic_.model = compile(runtime, model.get(), precision, settings, model_path);
+  dynamic_.idle.push_back(acquire(dynamic_));
+  input_names_ = port_names(dynamic_.model.get(), true, model_path);
+  output_names_ = port_names(dynamic_.model.get(), false, model_path);
+
+  const std::string& single = settings.batch_of_one_input;
+  for (size_t i = 0; i < input_names_.size() && !single.empty(); ++i) {
+    if (input_names_[i] != single) continue;
+    reshape_input(model.get(), single, settings.batch_of_one_shape, model_path);
+    batch_of_one_ = std::make_unique<Compiled>();
+    batch_of_one_->model = compile(runtime, model.get(), precision, settings, model_path);
+    batch_of_one_->idle.push_back(acquire(*batch_of_one_));
+    batch_of_one_index_ = i;
+  }
+}
+
+const OpenVinoSession::Compiled& OpenVinoSession::compiled_for(
+    const std::vector<TensorView>& inputs) const {
+  if (batch_of_one_ && inputs[batch_of_one_index_].shape.at(0) == 1) return *batch_of_one_;
+  return dynamic_;
 }
 
 void OpenVinoSession::run(const std::vector<TensorView>& inputs,
@@ -95,7 +123,8 @@ void OpenVinoSession::run(const std::vector<TensorView>& inputs,
   }
   const ov_c::Api& api = openvino();
   std::vector<OpenVinoOwned<ov_c::ov_tensor_t>> tensors;
-  Request request = acquire();
+  const Compiled& compiled = compiled_for(inputs);
+  Request request = acquire(compiled);
   for (size_t i = 0; i < inputs.size(); ++i) {
     tensors.push_back(wrap(inputs[i], path_ + ": " + input_names_[i]));
     check_openvino(
@@ -109,27 +138,27 @@ void OpenVinoSession::run(const std::vector<TensorView>& inputs,
         path_ + ": output " + output_names_[i]);
   }
   check_openvino(api.infer_request_infer(request.get()), "running " + path_);
-  release(std::move(request));
+  release(compiled, std::move(request));
 }
 
-OpenVinoSession::Request OpenVinoSession::acquire() const {
+OpenVinoSession::Request OpenVinoSession::acquire(const Compiled& compiled) const {
   {
-    std::lock_guard<std::mutex> lock(idle_mutex_);
-    if (!idle_.empty()) {
-      Request request = std::move(idle_.back());
-      idle_.pop_back();
+    std::lock_guard<std::mutex> lock(compiled.idle_mutex);
+    if (!compiled.idle.empty()) {
+      Request request = std::move(compiled.idle.back());
+      compiled.idle.pop_back();
       return request;
     }
   }
   ov_c::ov_infer_request_t* raw = nullptr;
-  check_openvino(openvino().compiled_model_create_infer_request(compiled_.get(), &raw),
+  check_openvino(openvino().compiled_model_create_infer_request(compiled.model.get(), &raw),
                  path_ + ": creating an infer request");
   return Request(raw);
 }
 
-void OpenVinoSession::release(Request request) const {
-  std::lock_guard<std::mutex> lock(idle_mutex_);
-  idle_.push_back(std::move(request));
+void OpenVinoSession::release(const Compiled& compiled, Request request) const {
+  std::lock_guard<std::mutex> lock(compiled.idle_mutex);
+  compiled.idle.push_back(std::move(request));
 }
 
 }  // namespace medsam

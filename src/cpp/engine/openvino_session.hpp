@@ -1,7 +1,10 @@
 // One ONNX model (or OpenVINO IR) compiled by OpenVINO's CPU plugin, created once and
 // reused.  Each concurrent caller gets an infer request of its own (and, when the settings
 // allow several callers, a stream of its own), so calls from two threads run at once.
+// With EngineSettings::batch_of_one_input the model is compiled a second time with that
+// input's batch fixed at 1, and batch-1 calls run there.
 #pragma once
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -22,16 +25,23 @@ class OpenVinoSession : public InferenceSession {
 
  private:
   using Request = OpenVinoOwned<ov_c::ov_infer_request_t>;
+  // A compiled model and its idle infer requests: a request holds its tensors between
+  // set and infer, so it serves one caller at a time.
+  struct Compiled {
+    OpenVinoOwned<ov_c::ov_compiled_model_t> model;
+    mutable std::mutex idle_mutex;
+    mutable std::vector<Request> idle;
+  };
   // An idle request, or a new one when every request is busy.
-  Request acquire() const;
-  void release(Request request) const;
+  Request acquire(const Compiled& compiled) const;
+  void release(const Compiled& compiled, Request request) const;
+  // The batch-1 model when there is one and this call is of batch 1.
+  const Compiled& compiled_for(const std::vector<TensorView>& inputs) const;
 
   std::string path_;
-  OpenVinoOwned<ov_c::ov_compiled_model_t> compiled_;
-  // An infer request holds its tensors between set and infer, so a request serves one
-  // caller at a time; idle ones wait here.
-  mutable std::mutex idle_mutex_;
-  mutable std::vector<Request> idle_;
+  Compiled dynamic_;
+  std::unique_ptr<Compiled> batch_of_one_;
+  size_t batch_of_one_index_ = 0;  // which input's batch decides
   std::vector<std::string> input_names_, output_names_;
 };
 

@@ -5,6 +5,16 @@
 #include <vector>
 
 namespace medsam {
+namespace {
+
+// The 3D strategies decode one box at a time; a batch-1 compilation serves those calls.
+EngineSettings decoder_settings(EngineSettings settings) {
+  settings.batch_of_one_input = "boxes";
+  settings.batch_of_one_shape = {1, 4};
+  return settings;
+}
+
+}  // namespace
 
 LiteMedSAMModel::LiteMedSAMModel(const std::string& encoder_path, const std::string& decoder_path,
                                  const EngineSettings& settings)
@@ -12,7 +22,7 @@ LiteMedSAMModel::LiteMedSAMModel(const std::string& encoder_path, const std::str
       decoder_path_(decoder_path),
       settings_(settings),
       encoder_(open_session(encoder_path, settings)),
-      decoder_(open_session(decoder_path, settings)) {
+      decoder_(open_session(decoder_path, decoder_settings(settings))) {
   expect_signature(*encoder_, encoder_path, {"image"}, {"embeddings"},
                    "convert the checkpoint with `medsam-fast convert`");
   // Older conversions lack the IoU output; they still run every strategy but the
