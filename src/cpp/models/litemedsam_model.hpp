@@ -27,8 +27,8 @@ class LiteMedSAMModel {
   bool has_iou() const { return has_iou_; }
 
   // The same model on sessions with half the threads, for running two encodes (or an
-  // encode and a decode) at once: created on first use; nullptr when that does not apply
-  // (fewer than 2 threads, or OpenVINO, whose sessions run one request at a time).
+  // encode and a decode) at once: created on first use; nullptr with fewer than 2 threads.
+  // OpenVINO gets one stream per caller.
   const LiteMedSAMModel* half_threaded() const;
 
  private:
