@@ -10,9 +10,9 @@
 //
 // Two rules were chosen on the tuning cases and checked on held-out ones
 // (docs/strategies.md): a narrow box (shorter xy side under kSmallBoxSide in the 256
-// frame) takes the box on every slice, because propagation lost on every such box; and
-// the masks are cut at a logit of kConfidentThreshold instead of 0, because LiteMedSAM
-// under-segments these structures (DSC rose on both sets, NSD on both means).
+// frame) takes the box on every slice, because propagation lost or tied on every such
+// box; and the masks are cut at a logit of kConfidentThreshold instead of 0, because
+// LiteMedSAM under-segments these structures (DSC rose on both sets, NSD on both means).
 #pragma once
 #include <optional>
 #include <vector>
