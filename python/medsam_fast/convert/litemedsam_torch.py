@@ -351,6 +351,11 @@ class TwoWayTransformer(nn.Module):
     def forward(self, image, image_pe, tokens):
         image = image.flatten(2).permute(0, 2, 1)
         image_pe = image_pe.flatten(2).permute(0, 2, 1)
+        return self.forward_tokens(image, image_pe, tokens)
+
+    def forward_tokens(self, image, image_pe, tokens):
+        """``forward`` on an image and positional encoding already token-major (B, HW, C);
+        B may be 1 for N tokens' boxes (the attention broadcasts)."""
         queries, keys = tokens, image
         for layer in self.layers:
             queries, keys = layer(queries, keys, tokens, image_pe)
@@ -404,13 +409,21 @@ class MaskDecoder(nn.Module):
     def forward_with_iou(self, image_embeddings, image_pe, sparse, dense):
         """-> (low-res logits (N, 1, 256, 256), predicted IoU of that mask (N, 1))."""
         n = sparse.shape[0]
-        out_tokens = torch.cat([self.iou_token.weight, self.mask_tokens.weight], dim=0)
-        tokens = torch.cat([out_tokens.unsqueeze(0).expand(n, -1, -1), sparse], dim=1)
+        tokens = self.output_tokens(sparse)
         src = image_embeddings.expand(n, -1, -1, -1) + dense
         pos = image_pe.expand(n, -1, -1, -1)
         _, c, h, w = src.shape
-        hs, src = self.transformer(src, pos, tokens)
-        src = src.transpose(1, 2).reshape(n, c, h, w)
+        hs, keys = self.transformer(src, pos, tokens)
+        return self.masks_and_iou(hs, keys.transpose(1, 2).reshape(n, c, h, w))
+
+    def output_tokens(self, sparse):
+        """The IoU and mask tokens followed by each box's prompt tokens: (N, 7, C)."""
+        out_tokens = torch.cat([self.iou_token.weight, self.mask_tokens.weight], dim=0)
+        return torch.cat([out_tokens.unsqueeze(0).expand(sparse.shape[0], -1, -1), sparse], dim=1)
+
+    def masks_and_iou(self, hs, src):
+        """The transformer's token outputs ``hs`` and image ``src`` (N, C, H, W) ->
+        (low-res logits (N, 1, 256, 256), predicted IoU (N, 1))."""
         upscaled = self.output_upscaling(src)
         # multimask_output=False keeps mask token 0 only; the other three are not computed.
         hyper = self.output_hypernetworks_mlps[0](hs[:, 1, :]).unsqueeze(1)

@@ -19,7 +19,6 @@ measure each step's effect (benchmarks/bench_decoder_graph.py).
 
 from __future__ import annotations
 
-import torch
 from torch import nn
 
 from .litemedsam_torch import EMBED_SIZE, LiteMedSAM
@@ -46,15 +45,11 @@ class SharedImageBoxDecoder(nn.Module):
         sparse, dense = self.prompt_encoder(boxes)
         decoder = self.mask_decoder
         n = sparse.shape[0]
-        out_tokens = torch.cat([decoder.iou_token.weight, decoder.mask_tokens.weight], dim=0)
-        tokens = torch.cat([out_tokens.unsqueeze(0).expand(n, -1, -1), sparse], dim=1)
-        hs, keys = self._transformer(image_embeddings, dense, tokens)
+        tokens = decoder.output_tokens(sparse)
+        image, pe = self._image_tokens(image_embeddings, dense, n)
+        hs, keys = decoder.transformer.forward_tokens(image, pe, tokens)
         src = keys.transpose(1, 2).reshape(n, -1, EMBED_SIZE, EMBED_SIZE)
-        upscaled = decoder.output_upscaling(src)
-        hyper = decoder.output_hypernetworks_mlps[0](hs[:, 1, :]).unsqueeze(1)
-        b, c2, h2, w2 = upscaled.shape
-        logits = (hyper @ upscaled.view(b, c2, h2 * w2)).view(b, 1, h2, w2)
-        return logits, decoder.iou_prediction_head(hs[:, 0, :])[:, :1]
+        return decoder.masks_and_iou(hs, src)
 
     def _image_tokens(self, image_embeddings, dense, n):
         """The image (plus the no-mask embedding) and its positional encoding, token-major.
@@ -73,12 +68,3 @@ class SharedImageBoxDecoder(nn.Module):
             if self.steps == 2:
                 src = src.expand(n, -1, -1)
         return src, pe
-
-    def _transformer(self, image_embeddings, dense, tokens):
-        transformer = self.mask_decoder.transformer
-        image, pe = self._image_tokens(image_embeddings, dense, tokens.shape[0])
-        queries, keys = tokens, image
-        for layer in transformer.layers:
-            queries, keys = layer(queries, keys, tokens, pe)
-        attn = transformer.final_attn_token_to_image(queries + tokens, keys + pe, keys)
-        return transformer.norm_final_attn(queries + attn), keys
