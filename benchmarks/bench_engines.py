@@ -27,11 +27,13 @@ One benchmark per case; each of its rounds runs every configuration once, back t
 ``test_encoder_one_slice`` (2 calls per step) and ``test_decoder_one_box`` (10 calls per
 step) time each configuration's model calls alone, interleaved the same way (reference:
 onnxruntime-fp32); ``extra_info[config]['per_call_seconds']`` is the median step over
-its calls.
+its calls.  ``test_two_single_threaded_encoders`` times two single-threaded models of each
+configuration encoding side by side against one alone: the pair should use both cores.
 """
 
 import importlib.util
 import statistics
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -56,19 +58,20 @@ if importlib.util.find_spec("openvino") is not None:
 CASES = {**LABELLED_CASES, "2d-microscopy-113": microscopy_many_boxes}
 
 
-@pytest.fixture(scope="module")
-def segmenters():
+def _segmenter(config: str, threads: int = THREADS):
     from medsam_fast import Segmenter
 
+    if config == "fast":
+        return Segmenter(strategy="baseline", threads=threads, fast=True)
+    engine, precision = config.split("-")
+    return Segmenter(strategy="baseline", threads=threads, engine=engine, precision=precision)
+
+
+@pytest.fixture(scope="module")
+def segmenters():
     made = {}
     for config in CONFIGS:
-        if config == "fast":
-            made[config] = Segmenter(strategy="baseline", threads=THREADS, fast=True)
-        else:
-            engine, precision = config.split("-")
-            made[config] = Segmenter(
-                strategy="baseline", threads=THREADS, engine=engine, precision=precision
-            )
+        made[config] = _segmenter(config)
         warm_up(made[config])
     return made
 
@@ -206,3 +209,36 @@ def test_decoder_one_box(benchmark, segmenters, rounds):
         return lambda: model.decode(embedding, box)
 
     _model_calls(benchmark, rounds, "decoder-one-box", make_run, calls=10)
+
+
+def test_two_single_threaded_encoders(benchmark, rounds):
+    """Two single-threaded models of one configuration, each encoding in its own thread,
+    against one of them alone (2 calls each).  ``side_by_side_throughput`` is twice the
+    lone model's time over the pair's: 2 when the pair uses both cores, 1 when its two
+    models take turns on one core (as OpenVINO's pinned streams made them)."""
+    x = reference_slice_input()
+    runs = Interleaved(reference="onnxruntime-fp32")
+    pool = ThreadPoolExecutor(max_workers=2)
+    for config in CONFIGS:
+        pair = [_segmenter(config, threads=1).model for _ in range(2)]
+        for model in pair:
+            model.encode(x)  # warm-up
+
+        def alone(model=pair[0]):
+            for _ in range(2):
+                model.encode(x)
+
+        def side_by_side(pair=pair, alone=alone):
+            for done in [pool.submit(alone, model) for model in pair]:
+                done.result()
+
+        runs.add(config, side_by_side, before={f"{config} alone": alone})
+    benchmark.pedantic(runs.round, rounds=rounds, iterations=1)
+    pool.shutdown()
+    for config in CONFIGS:
+        twice_alone = [2 * s for s in runs.seconds[f"{config} alone"]]
+        runs.add_ratio(
+            "side_by_side_throughput", config, ratio_summary(twice_alone, runs.seconds[config])
+        )
+    benchmark.extra_info.update(runs.summary())
+    record("two-single-threaded-encoders (2 calls each)", runs)
