@@ -77,10 +77,17 @@ def test_core_refuses_wrong_dtypes_without_crashing(segmenter):
         segmenter.model.segment_3d(
             np.zeros((2, 10, 10), np.uint8), np.zeros((1, 6)), np.zeros((2, 10, 9), np.uint8)
         )
-    with pytest.raises(ValueError, match="inverted|outside"):
+    # Boxes are numbered from 1 in messages, as their labels are.
+    with pytest.raises(ValueError, match="box 2 lies outside the volume"):
         segmenter.model.segment_3d(
             np.zeros((2, 10, 10), np.uint8),
-            np.array([[0, 0, 5, 5, 5, 9.0]]),
+            np.array([[0, 0, 0, 5, 5, 1.0], [0, 0, 5, 5, 5, 9.0]]),
+            np.zeros((2, 10, 10), np.uint8),
+        )
+    with pytest.raises(ValueError, match="box 1 is inverted"):
+        segmenter.model.segment_3d(
+            np.zeros((2, 10, 10), np.uint8),
+            np.array([[0, 0, 1, 5, 5, 0.0]]),
             np.zeros((2, 10, 10), np.uint8),
         )
 

@@ -11,6 +11,8 @@ namespace medsam {
 
 class EfficientSAMModel {
  public:
+  static constexpr int64_t kEmbeddingElements = 256 * 64 * 64;  // one (1,256,64,64) embedding
+
   // `input_size`: the encoder's square input side; `num_masks`: masks per prompt.
   EfficientSAMModel(const std::string& encoder_path, const std::string& decoder_path,
                     const EngineSettings& settings, int input_size, int num_masks);

@@ -67,7 +67,8 @@ void segment_2d_points(const EfficientSAMModel& model, const Image2D& image, con
                                 " but the decoder gives " + std::to_string(k) + " masks");
   }
   const int size = model.input_size();
-  std::vector<float> input(3 * static_cast<size_t>(size) * size), embedding(256 * 64 * 64);
+  std::vector<float> input(3 * static_cast<size_t>(size) * size),
+      embedding(EfficientSAMModel::kEmbeddingElements);
   {
     ScopedTimer t(stats.preprocess_seconds);
     prepare_stretched_input(image.data, image.h, image.w, image.channels, size, settings,
