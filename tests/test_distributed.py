@@ -1,6 +1,7 @@
 """Folder runs on Dask: a LocalCluster of two single-threaded worker processes writes the
-same outputs as the serial CLI with --threads 1, survives a worker killed mid-case, and
-reports bad input once; the SLURM job script renders."""
+same outputs as the serial CLI with --threads 1, survives a worker killed mid-case, fails
+only the case whose worker dies on every attempt, and reports bad input once; the SLURM
+job script renders."""
 
 import os
 import signal
@@ -14,8 +15,11 @@ import pytest
 
 pytest.importorskip("distributed")
 
+import dask  # noqa: E402
+
 from attempt_markers import AttemptMarkers, attempts  # noqa: E402
 from case_folders import ALL, SMALL, assert_same_segs, copy_cases  # noqa: E402
+from dying_worker import DieOnCase  # noqa: E402
 from medsam_fast import distributed as mf_distributed  # noqa: E402
 from medsam_fast.cli import main  # noqa: E402
 
@@ -74,6 +78,35 @@ def test_a_worker_killed_mid_case_has_its_case_run_again(tmp_path, client, case_
     assert_same_segs(out, serial_segs(ALL))
     runs = [pid for case, pid in attempts(markers) if case == killed_case]
     assert len(runs) >= 2 and len(set(runs)) >= 2 and killed_pid in runs
+
+
+@pytest.mark.slow
+def test_a_case_whose_worker_dies_on_every_attempt_fails_alone(tmp_path, case_store, serial_segs):
+    # A cluster of its own: one failure allowed (two deaths make a KilledWorker), and one
+    # task per worker thread, so a dying worker holds no other case that would share the
+    # blame.
+    settings = {
+        "distributed.scheduler.allowed-failures": 1,
+        "distributed.scheduler.worker-saturation": 1.0,
+    }
+    doomed, others = SMALL[1], [name for name in SMALL if name != SMALL[1]]
+    imgs = copy_cases(case_store, tmp_path / "imgs", SMALL)
+    out, markers = tmp_path / "segs", tmp_path / "markers"
+    markers.mkdir()
+    with dask.config.set(settings), mf_distributed.connect(workers=2) as client:
+        client.wait_for_workers(2)
+        client.register_plugin(AttemptMarkers(markers))
+        client.register_plugin(DieOnCase(doomed))
+        result = mf_distributed.segment_folder(
+            client, imgs, out, segmenter_options=OPTIONS, progress=False
+        )
+    assert not result.ok
+    assert sorted(result.times) == sorted(others)
+    assert list(result.failures) == [doomed] and "died 2 times" in result.failures[doomed]
+    assert sorted(p.name for p in out.glob("*.npz")) == sorted(others)
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+    assert_same_segs(out, serial_segs(others))
+    assert len([pid for case, pid in attempts(markers) if case == doomed]) == 2
 
 
 @pytest.mark.slow
