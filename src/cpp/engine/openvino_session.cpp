@@ -57,16 +57,14 @@ OpenVinoOwned<ov_c::ov_compiled_model_t> compile(OpenVinoRuntime& runtime, ov_c:
   ov_c::ov_compiled_model_t* raw = nullptr;
   ov_c::ov_status_e status;
   if (settings.threads > 0) {
-    status =
-        api.core_compile_model(runtime.core(), model, "CPU", 10, &raw, "INFERENCE_PRECISION_HINT",
-                               precision, "PERFORMANCE_HINT", "LATENCY", "NUM_STREAMS",
-                               streams.c_str(), "INFERENCE_NUM_THREADS", threads.c_str(),
-                               "ENABLE_CPU_PINNING", "NO");
+    status = api.core_compile_model(
+        runtime.core(), model, "CPU", 10, &raw, "INFERENCE_PRECISION_HINT", precision,
+        "PERFORMANCE_HINT", "LATENCY", "NUM_STREAMS", streams.c_str(), "INFERENCE_NUM_THREADS",
+        threads.c_str(), "ENABLE_CPU_PINNING", "NO");
   } else {
-    status = api.core_compile_model(runtime.core(), model, "CPU", 8, &raw,
-                                    "INFERENCE_PRECISION_HINT", precision, "PERFORMANCE_HINT",
-                                    "LATENCY", "NUM_STREAMS", streams.c_str(),
-                                    "ENABLE_CPU_PINNING", "NO");
+    status = api.core_compile_model(
+        runtime.core(), model, "CPU", 8, &raw, "INFERENCE_PRECISION_HINT", precision,
+        "PERFORMANCE_HINT", "LATENCY", "NUM_STREAMS", streams.c_str(), "ENABLE_CPU_PINNING", "NO");
   }
   check_openvino(status, "compiling " + path);
   return OpenVinoOwned<ov_c::ov_compiled_model_t>(raw);
