@@ -1,5 +1,6 @@
 #include "engine/openvino_session.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace medsam {
@@ -53,19 +54,14 @@ OpenVinoOwned<ov_c::ov_compiled_model_t> compile(OpenVinoRuntime& runtime, ov_c:
                                                  const std::string& path) {
   const ov_c::Api& api = runtime.api();
   const std::string streams = std::to_string(settings.concurrent_calls);
-  const std::string threads = std::to_string(settings.threads * settings.concurrent_calls);
+  // INFERENCE_NUM_THREADS 0 leaves the count to OpenVINO.
+  const std::string threads =
+      std::to_string(std::max(0, settings.threads) * settings.concurrent_calls);
   ov_c::ov_compiled_model_t* raw = nullptr;
-  ov_c::ov_status_e status;
-  if (settings.threads > 0) {
-    status = api.core_compile_model(
-        runtime.core(), model, "CPU", 10, &raw, "INFERENCE_PRECISION_HINT", precision,
-        "PERFORMANCE_HINT", "LATENCY", "NUM_STREAMS", streams.c_str(), "INFERENCE_NUM_THREADS",
-        threads.c_str(), "ENABLE_CPU_PINNING", "NO");
-  } else {
-    status = api.core_compile_model(
-        runtime.core(), model, "CPU", 8, &raw, "INFERENCE_PRECISION_HINT", precision,
-        "PERFORMANCE_HINT", "LATENCY", "NUM_STREAMS", streams.c_str(), "ENABLE_CPU_PINNING", "NO");
-  }
+  const ov_c::ov_status_e status = api.core_compile_model(
+      runtime.core(), model, "CPU", 10, &raw, "INFERENCE_PRECISION_HINT", precision,
+      "PERFORMANCE_HINT", "LATENCY", "NUM_STREAMS", streams.c_str(), "INFERENCE_NUM_THREADS",
+      threads.c_str(), "ENABLE_CPU_PINNING", "NO");
   check_openvino(status, "compiling " + path);
   return OpenVinoOwned<ov_c::ov_compiled_model_t>(raw);
 }
