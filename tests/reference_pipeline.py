@@ -208,6 +208,7 @@ def confidence_candidates(original: np.ndarray, propagated: np.ndarray | None) -
 # The confidence-guided strategy's two rules (src/cpp/segment/confident_prompts.hpp).
 SMALL_BOX_SIDE = 32.0  # shorter xy side in the 256 frame under which the box is small
 CONFIDENT_THRESHOLD = -1.0  # the logit its masks are cut at
+CONFIDENT_DRAWN_VALUE = 1  # its walks draw every box's masks with 1, not the label
 
 
 def is_small_box(box, h: int, w: int) -> bool:
@@ -221,8 +222,8 @@ def segment_confidence(pipeline: BaselinePipeline, decode_with_iou, imgs, boxes,
     """The confidence-guided walk, plainly: propagation's slice order, but every slice after
     the middle decodes the candidates in one call and keeps the highest predicted IoU
     (the first on a tie); a small box decodes the box alone on every slice; masks are cut
-    at CONFIDENT_THRESHOLD; later boxes win.  ``decode_with_iou(embedding, boxes (n,4))``
-    -> (logits (n,1,256,256), iou (n,))."""
+    at CONFIDENT_THRESHOLD and drawn with CONFIDENT_DRAWN_VALUE; later boxes win.
+    ``decode_with_iou(embedding, boxes (n,4))`` -> (logits (n,1,256,256), iou (n,))."""
     d, h, w = imgs.shape
     segs = np.zeros(imgs.shape, dtype=np.uint8)
     for idx, box in enumerate(boxes, start=1):
@@ -240,7 +241,7 @@ def segment_confidence(pipeline: BaselinePipeline, decode_with_iou, imgs, boxes,
             pipeline.propagated_chosen += best
             chosen = logits[best : best + 1]
             mask = pipeline.upsampled_mask(chosen, newsize, (h, w), CONFIDENT_THRESHOLD)
-            tmp[z, mask > 0] = idx
+            tmp[z, mask > 0] = CONFIDENT_DRAWN_VALUE
         pipeline._paint(segs, tmp, idx)
     return segs
 

@@ -14,6 +14,7 @@
 // box; and the masks are cut at a logit of kConfidentThreshold instead of 0, because
 // LiteMedSAM under-segments these structures (DSC rose on both sets, NSD on both means).
 #pragma once
+#include <cstdint>
 #include <optional>
 #include <vector>
 
@@ -25,6 +26,12 @@ namespace medsam {
 
 constexpr double kSmallBoxSide = 32.0;
 constexpr float kConfidentThreshold = -1.0f;
+// The value the walk draws a mask with before resizing it to the 256 frame.  The
+// reference draws the label, so a frame pixel half covered by box 1's mask is dropped and
+// one a tenth covered by box 5's is kept: a box's prompt would depend on its place in
+// the file.  Every confidence-guided walk draws 1 (a frame pixel keeps the mask when at
+// least half covered), as a file's only box does in the reference.
+constexpr uint8_t kConfidentDrawnValue = 1;
 
 // Whether a box [x0, y0, x1, y1] (pixels, inclusive) of an (h, w) image is narrow: its
 // shorter side, scaled to the 256 frame, is under kSmallBoxSide.

@@ -107,12 +107,13 @@ class SliceEncoder {
 };
 
 std::vector<BoxWalk> start_walks(const Volume3D& volume, const double* boxes,
-                                 const std::vector<SliceRange>& ranges) {
+                                 const std::vector<SliceRange>& ranges, bool confident) {
   const int64_t pixels = static_cast<int64_t>(volume.h) * volume.w;
   std::vector<BoxWalk> walks;
   for (size_t i = 0; i < ranges.size(); ++i) {
     const double* b = boxes + 6 * i;
-    const uint8_t drawn_value = static_cast<uint8_t>(std::min<int64_t>(i + 1, 255));
+    const uint8_t drawn_value =
+        confident ? kConfidentDrawnValue : static_cast<uint8_t>(std::min<int64_t>(i + 1, 255));
     walks.emplace_back(ranges[i], box_to_frame(b[0], b[1], b[3], b[4], volume.h, volume.w),
                        is_small_box(b[0], b[1], b[3], b[4], volume.h, volume.w), drawn_value,
                        pixels);
@@ -202,7 +203,7 @@ void segment_3d(const LiteMedSAMModel& model, const Volume3D& volume, const doub
   SliceEncoder encoder(runner, volume);  // outlives the cache, whose helper calls it
   EmbeddingCache cache(settings.max_cached_embeddings, kEmbeddingElements,
                        [&encoder](int z, float* embedding, int w) { encoder(z, embedding, w); });
-  std::vector<BoxWalk> walks = start_walks(volume, boxes, plan.ranges);
+  std::vector<BoxWalk> walks = start_walks(volume, boxes, plan.ranges, settings.confident);
   if (half != nullptr) cache.encode_ahead(interleaved_order(walks), kDecodeToEncodeCost);
   if (settings.confident && !model.has_iou()) {
     throw std::invalid_argument(
