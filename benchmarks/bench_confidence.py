@@ -14,7 +14,8 @@ encodes every slice along three axes: on the whole-brain cases it is the long po
 import numpy as np
 import pytest
 from cases import warm_up
-from interleave import Interleaved, record
+from interleave import record
+from routes import time_routes
 
 from medsam_fast import Segmenter, metrics
 from realdata import colin27_structures, itk_t1
@@ -50,18 +51,13 @@ def segmenters():
 @pytest.mark.parametrize("key", list(CASES), ids=[f"{s}-{c}" for s, c in CASES])
 def test_confidence(benchmark, key, segmenters, rounds):
     data = build(CASES[key])
-    runs = Interleaved(reference="box_every_slice")
-    stats = {}
 
-    def run(route):
-        table, modality = ROUTES[route]
-        segs = segmenters[table].segment_3d(data["imgs"], data["boxes"], modality=modality)
-        stats[route] = segmenters[table].last_stats
-        return segs
+    def segment(segmenter, modality):
+        return segmenter.segment_3d(data["imgs"], data["boxes"], modality=modality)
 
-    for route in ROUTES:
-        runs.add(route, lambda route=route: run(route))
-    benchmark.pedantic(runs.round, rounds=rounds, iterations=1)
+    runs, stats = time_routes(
+        benchmark, rounds, ROUTES, segmenters, segment, reference="box_every_slice"
+    )
     info = runs.summary()
     SCORES[key] = {}
     for route in ROUTES:

@@ -16,7 +16,8 @@ the atlas, ``slices_encoded`` and ``strategy``.
 import numpy as np
 import pytest
 from cases import warm_up
-from interleave import Interleaved, record
+from interleave import record
+from routes import time_routes
 
 from medsam_fast import Segmenter
 from realdata import colin27
@@ -43,18 +44,14 @@ def segmenters():
 @pytest.mark.parametrize("case", list(CASES))
 def test_strategies(benchmark, case, segmenters, rounds):
     data = colin27.case_3d(CASES[case])
-    runs = Interleaved(reference="baseline-propagate-3px")
-    stats = {}
-
-    def run(route):
-        table, modality = ROUTES[route]
-        segs = segmenters[table].segment(data, modality=modality)
-        stats[route] = segmenters[table].last_stats
-        return segs
-
-    for route in ROUTES:
-        runs.add(route, lambda route=route: run(route))
-    benchmark.pedantic(runs.round, rounds=rounds, iterations=1)
+    runs, stats = time_routes(
+        benchmark,
+        rounds,
+        ROUTES,
+        segmenters,
+        lambda segmenter, modality: segmenter.segment(data, modality=modality),
+        reference="baseline-propagate-3px",
+    )
     info = runs.summary()
     for route in ROUTES:
         dsc = per_label_dice(data["gts"], runs.outputs[route], len(data["boxes"]))
