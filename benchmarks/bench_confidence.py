@@ -1,15 +1,20 @@
-"""The confidence-guided 3D strategy against the others, on the tuning and the held-out
-real MR cases: per case and as means, DSC, NSD, slices encoded, decoder runs, seconds.
+"""The confidence-guided 3D strategy against the others, on the tuning, the held-out
+and the unseen real MR cases: per case and as means, DSC, NSD, slices encoded, decoder
+runs, seconds.
 
     pytest benchmarks/bench_confidence.py --benchmark-only -s [--rounds 1] [-k held_out]
 
 Tuning: Colin27 deep grey, cerebellum, lobes, whole brain (the rule was chosen on these).
 Held out: Colin27 hippocampus/amygdala and insula/cingulum, and the whole ITK T1 brain.
+Unseen: the INIA19 macaque's large and mid-sized NeuroMaps structures and its whole
+brain (realdata/inia19.py), first run after the rule was fixed.
 Each round runs every strategy once, back to back (interleave.py); ``extra_info[route]``
 holds ``dsc``, ``nsd``, ``slices_encoded``, ``decoder_runs``, ``masks_decoded`` and the
 timing summary.  A per-set table of means prints at the end of the session.  three_view
 encodes every slice along three axes: on the whole-brain cases it is the long pole.
 """
+
+from functools import partial
 
 import numpy as np
 import pytest
@@ -18,7 +23,7 @@ from interleave import record
 from routes import time_routes
 
 from medsam_fast import Segmenter, metrics
-from realdata import colin27_structures, itk_t1
+from realdata import colin27_structures, inia19, itk_t1
 from shared_fixtures import THREADS
 
 ROUTES = {
@@ -28,16 +33,23 @@ ROUTES = {
     "three_view": ("seed", "PET"),
     "confidence": ("confidence", "MR"),
 }
-CASES = {
-    **{("tuning", name): s for name, s in colin27_structures.TUNING.items()},
-    **{("held_out", name): s for name, s in colin27_structures.HELD_OUT.items()},
-    ("held_out", "itk_brain"): None,
+GROUPS = ("tuning", "held_out", "unseen")
+CASES = {  # (group, case) -> a function that builds the case
+    **{
+        ("tuning", name): partial(colin27_structures.case_3d, s)
+        for name, s in colin27_structures.TUNING.items()
+    },
+    **{
+        ("held_out", name): partial(colin27_structures.case_3d, s)
+        for name, s in colin27_structures.HELD_OUT.items()
+    },
+    ("held_out", "itk_brain"): itk_t1.case_3d,
+    **{
+        ("unseen", f"inia19_{name}"): partial(inia19.case_3d, name)
+        for name in ("large", "mid", "brain")
+    },
 }
 SCORES: dict = {}  # (set, case) -> {route: (dsc, nsd, encoded, decoder runs, seconds)}
-
-
-def build(structures) -> dict:
-    return itk_t1.case_3d() if structures is None else colin27_structures.case_3d(structures)
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +62,7 @@ def segmenters():
 
 @pytest.mark.parametrize("key", list(CASES), ids=[f"{s}-{c}" for s, c in CASES])
 def test_confidence(benchmark, key, segmenters, rounds):
-    data = build(CASES[key])
+    data = CASES[key]()
 
     def segment(segmenter, modality):
         return segmenter.segment_3d(data["imgs"], data["boxes"], modality=modality)
@@ -77,7 +89,7 @@ def test_confidence(benchmark, key, segmenters, rounds):
 def teardown_module():
     """Per case and per set's means: DSC, NSD, slices encoded, decoder runs, seconds."""
     lines = [f"{'set/case':<34}{'route':<17}{'DSC':>7}{'NSD':>7}{'enc':>6}{'dec':>6}{'s':>8}"]
-    for group in ("tuning", "held_out"):
+    for group in GROUPS:
         keys = [k for k in SCORES if k[0] == group]
         for key in keys:
             for route, (d, n, e, r, s) in SCORES[key].items():

@@ -1,0 +1,84 @@
+"""A third real T1 MRI, of another species: the INIA19 rhesus macaque template (0.5 mm,
+168x206x128, brain-extracted) with its NeuroMaps labels, from Debian's ``mricron-data``.
+Needs ``nibabel``.
+
+It is the set of cases the confidence-guided strategy's rule never saw, neither while it
+was chosen nor while it was checked (docs/strategies.md): the structures below were
+fixed by a rule on label sizes before any strategy ran on them.
+
+NeuroMaps numbers a structure's two sides ``n`` and ``1000 + n``; a pair's size is its
+two sides' voxels together.  The cases:
+- ``large``: the 4 largest pairs, 8 boxes (one per side), like the AAL lobes;
+- ``mid``: the pairs ranked 13th to 16th, 8 boxes;
+- ``brain``: the whole brain (every voxel of the brain-extracted T1 above 0), one box.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from medsam_fast import intensity
+
+from .boxes import mask_box
+
+TEMPLATES = Path("/usr/share/mricron/templates")
+T1_FILE = TEMPLATES / "inia19-t1-brain.nii.gz"
+LABELS_FILE = TEMPLATES / "inia19-NeuroMaps.nii.gz"
+SPACING = np.array([0.5, 0.5, 0.5])
+SIDE = 1000  # NeuroMaps: the other side of structure n is n + SIDE
+RANKS = {"large": range(0, 4), "mid": range(12, 16)}
+
+
+def _axial(path: Path) -> np.ndarray:
+    import nibabel as nib
+
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: install Debian's mricron-data")
+    data = np.asanyarray(nib.load(str(path)).dataobj)  # (x, y, z), RAS
+    return np.ascontiguousarray(data.transpose(2, 1, 0)[:, ::-1, :])
+
+
+@lru_cache(maxsize=1)
+def load() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(T1 uint8 by the library's MR preparation, NeuroMaps labels int16, brain mask
+    bool: the brain-extracted T1 above 0), each (D,H,W) axial."""
+    t1 = _axial(T1_FILE).astype(np.float32)
+    return intensity.prepare(t1, "MR"), _axial(LABELS_FILE).astype(np.int16), t1 > 0
+
+
+def pairs_by_size(labels: np.ndarray) -> list[tuple[int, int]]:
+    """(n, n + SIDE) for every structure present on both sides, largest pair first."""
+    values, counts = np.unique(labels[labels > 0], return_counts=True)
+    size = dict(zip(values.tolist(), counts.tolist(), strict=True))
+    pairs = [(n, n + SIDE) for n in size if n < SIDE and n + SIDE in size]
+    return sorted(pairs, key=lambda p: (-(size[p[0]] + size[p[1]]), p[0]))
+
+
+def structures(name: str) -> list[tuple[int, ...]]:
+    """The structures of case ``name`` ("large", "mid" or "brain") as label tuples; the
+    brain is ``("brain",)``."""
+    if name == "brain":
+        return [("brain",)]
+    pairs = pairs_by_size(load()[1])
+    return [(side,) for rank in RANKS[name] for side in pairs[rank]]
+
+
+def case_3d(name: str) -> dict:
+    """imgs cropped in z to the structures' extent, boxes (N,6), spacing, gts (label i is
+    structure i)."""
+    t1, labels, brain = load()
+    masks = [brain if s == ("brain",) else np.isin(labels, s) for s in structures(name)]
+    zs = np.nonzero(np.any(masks, axis=0).any(axis=(1, 2)))[0]
+    z0, z1 = int(zs.min()), int(zs.max())
+    gts = np.zeros((z1 - z0 + 1, *t1.shape[1:]), dtype=np.uint8)
+    for i, mask in enumerate(masks, start=1):
+        gts[mask[z0 : z1 + 1]] = i
+    return {
+        "imgs": np.ascontiguousarray(t1[z0 : z1 + 1]),
+        "boxes": np.array([mask_box(m[z0 : z1 + 1]) for m in masks], dtype=np.int64),
+        "spacing": SPACING.copy(),
+        "gts": gts,
+    }

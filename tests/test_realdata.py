@@ -1,0 +1,52 @@
+"""The real cases that choose and judge the 3D strategies keep their sets apart, and each
+case's boxes are the tight boxes of its ground truth (docs/strategies.md)."""
+
+import numpy as np
+import pytest
+
+from realdata import colin27_structures, inia19
+from realdata.boxes import mask_box
+
+
+def _labels(sets: dict) -> set:
+    """Every AAL label the sets' structures use, and BRAIN when one is the whole brain."""
+    found = set()
+    for structures in sets.values():
+        for s in structures:
+            found |= {s} if s == colin27_structures.BRAIN else set(s)
+    return found
+
+
+def test_tuning_and_held_out_structures_share_no_label():
+    tuning, held_out = _labels(colin27_structures.TUNING), _labels(colin27_structures.HELD_OUT)
+    assert colin27_structures.BRAIN in tuning and len(held_out) == 12
+    assert not tuning & held_out
+
+
+@pytest.mark.parametrize("name", ["large", "mid"])
+def test_inia19_structures_are_both_sides_of_four_pairs(name):
+    structures = inia19.structures(name)
+    assert len(structures) == 8
+    sides = [s[0] for s in structures]
+    assert sides[1::2] == [n + inia19.SIDE for n in sides[0::2]]
+
+
+def test_inia19_pairs_are_ranked_by_size_and_the_cases_are_disjoint():
+    _, labels, _ = inia19.load()
+    sizes = [np.count_nonzero(np.isin(labels, pair)) for pair in inia19.pairs_by_size(labels)]
+    assert sizes == sorted(sizes, reverse=True)
+    large, mid = (set(inia19.structures(n)) for n in ("large", "mid"))
+    assert not large & mid
+
+
+@pytest.mark.parametrize("name", ["large", "mid", "brain"])
+def test_inia19_boxes_are_the_tight_boxes_of_the_labels(name):
+    case = inia19.case_3d(name)
+    d = case["imgs"].shape[0]
+    assert case["imgs"].dtype == np.uint8 and case["imgs"].shape == case["gts"].shape
+    assert len(case["boxes"]) == len(inia19.structures(name))
+    for i, box in enumerate(case["boxes"], start=1):
+        # NeuroMaps labels do not overlap, so every structure keeps all its voxels.
+        assert box.tolist() == mask_box(case["gts"] == i)
+    # Cropped in z to the structures: the first and last slices hold some of them.
+    assert case["gts"][0].any() and case["gts"][d - 1].any()
