@@ -1,5 +1,5 @@
 // Python exceptions for the core's error types, loading the engines' runtime libraries,
-// and the constants the Python side reads.
+// and the ONNX Runtime API version asked of the library.
 #include <onnxruntime_c_api.h>
 #include <pybind11/pybind11.h>
 
@@ -9,7 +9,6 @@
 #include "engine/errors.hpp"
 #include "engine/openvino_runtime.hpp"
 #include "engine/ort_runtime.hpp"
-#include "segment/batch_decode.hpp"
 
 namespace medsam {
 namespace bind {
@@ -41,7 +40,6 @@ void register_engine(py::module_& m) {
       py::arg("library_path"),
       "Load libopenvino_c from `library_path` (once per process); returns the path loaded.");
   m.attr("ORT_API_VERSION") = MEDSAM_FAST_ORT_API_VERSION;  // the version asked of the library
-  m.attr("DECODE_BATCH") = kDecodeBatch;                    // boxes per decoder call at most
 }
 
 }  // namespace bind

@@ -1,5 +1,6 @@
 // LiteMedSAMModel: the encoder and decoder on their own, and the 2D and 3D strategies
-// that write labels into a caller's array; plus the three-view vote over such arrays.
+// that write labels into a caller's array (and the most boxes one decoder call takes);
+// plus the three-view vote over such arrays.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -11,6 +12,7 @@
 #include "bindings/register.hpp"
 #include "image/preprocess.hpp"
 #include "models/litemedsam_model.hpp"
+#include "segment/batch_decode.hpp"
 #include "segment/propagate_3d.hpp"
 #include "segment/segment_2d.hpp"
 #include "segment/slice_strategies.hpp"
@@ -161,6 +163,7 @@ void vote_of_three(const py::array& a, const py::array& b, const py::array& c, p
 }  // namespace
 
 void register_litemedsam(py::module_& m) {
+  m.attr("DECODE_BATCH") = kDecodeBatch;  // boxes per decoder call at most
   m.def("majority_vote", &vote_of_three, py::arg("a"), py::arg("b"), py::arg("c"), py::arg("out"),
         "Per-voxel majority of three label volumes; the smallest label where all differ.");
 
