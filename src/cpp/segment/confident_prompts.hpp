@@ -27,10 +27,10 @@ namespace medsam {
 constexpr double kSmallBoxSide = 32.0;
 constexpr float kConfidentThreshold = -1.0f;
 // The value the walk draws a mask with before resizing it to the 256 frame.  The
-// reference draws the label, so a frame pixel half covered by box 1's mask is dropped and
-// one a tenth covered by box 5's is kept: a box's prompt would depend on its place in
-// the file.  Every confidence-guided walk draws 1 (a frame pixel keeps the mask when at
-// least half covered), as a file's only box does in the reference.
+// reference draws the label, and the resize rounds: a frame pixel a fifth covered by box
+// 5's mask is kept (1.0) and one a fifth covered by box 1's is dropped (0.2), so a box's
+// prompt would depend on its place in the file.  Every confidence-guided walk draws 1,
+// as a file's only box does in the reference.
 constexpr uint8_t kConfidentDrawnValue = 1;
 
 // Whether a box [x0, y0, x1, y1] (pixels, inclusive) of an (h, w) image is narrow: its
