@@ -34,10 +34,13 @@ DEEP_GREY = {
 
 
 def _axial(path: Path) -> np.ndarray:
+    """A RAS volume of mricron-data as an axial stack (D,H,W), anterior at the top."""
     try:
         import nibabel as nib
     except ImportError as exc:
-        raise ImportError("building the Colin27 cases needs nibabel: pip install nibabel") from exc
+        raise ImportError(
+            "building the mricron-data cases needs nibabel: pip install nibabel"
+        ) from exc
     if not path.exists():
         raise FileNotFoundError(f"{path}: install Debian's mricron-data")
     data = np.asanyarray(nib.load(str(path)).dataobj)  # (x, y, z), RAS

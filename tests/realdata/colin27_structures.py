@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import colin27
-from .boxes import mask_box
+from .boxes import case_from_masks
 
 BRAIN = "brain"
 BET_FILE = colin27.TEMPLATES / "ch2bet.nii.gz"
@@ -46,15 +46,4 @@ def case_3d(structures) -> dict:
     structure i; a later structure wins where they overlap)."""
     t1, atlas = colin27.load()
     masks = [brain_mask() if s == BRAIN else np.isin(atlas, s) for s in structures]
-    zs = np.nonzero(np.any(masks, axis=0).any(axis=(1, 2)))[0]
-    z0, z1 = int(zs.min()), int(zs.max())
-    gts = np.zeros((z1 - z0 + 1, *t1.shape[1:]), dtype=np.uint8)
-    for i, mask in enumerate(masks, start=1):
-        gts[mask[z0 : z1 + 1]] = i
-    boxes = [mask_box(mask[z0 : z1 + 1]) for mask in masks]
-    return {
-        "imgs": np.ascontiguousarray(t1[z0 : z1 + 1]),
-        "boxes": np.array(boxes, dtype=np.int64),
-        "spacing": np.array([1.0, 1.0, 1.0]),
-        "gts": gts,
-    }
+    return case_from_masks(t1, masks, np.array([1.0, 1.0, 1.0]))

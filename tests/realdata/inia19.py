@@ -16,37 +16,27 @@ two sides' voxels together.  The cases:
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
 from medsam_fast import intensity
 
-from .boxes import mask_box
+from . import colin27
+from .boxes import case_from_masks
 
-TEMPLATES = Path("/usr/share/mricron/templates")
-T1_FILE = TEMPLATES / "inia19-t1-brain.nii.gz"
-LABELS_FILE = TEMPLATES / "inia19-NeuroMaps.nii.gz"
+T1_FILE = colin27.TEMPLATES / "inia19-t1-brain.nii.gz"
+LABELS_FILE = colin27.TEMPLATES / "inia19-NeuroMaps.nii.gz"
 SPACING = np.array([0.5, 0.5, 0.5])
 SIDE = 1000  # NeuroMaps: the other side of structure n is n + SIDE
 RANKS = {"large": range(0, 4), "mid": range(12, 16)}
-
-
-def _axial(path: Path) -> np.ndarray:
-    import nibabel as nib
-
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: install Debian's mricron-data")
-    data = np.asanyarray(nib.load(str(path)).dataobj)  # (x, y, z), RAS
-    return np.ascontiguousarray(data.transpose(2, 1, 0)[:, ::-1, :])
 
 
 @lru_cache(maxsize=1)
 def load() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(T1 uint8 by the library's MR preparation, NeuroMaps labels int16, brain mask
     bool: the brain-extracted T1 above 0), each (D,H,W) axial."""
-    t1 = _axial(T1_FILE).astype(np.float32)
-    return intensity.prepare(t1, "MR"), _axial(LABELS_FILE).astype(np.int16), t1 > 0
+    t1 = colin27._axial(T1_FILE).astype(np.float32)
+    return intensity.prepare(t1, "MR"), colin27._axial(LABELS_FILE).astype(np.int16), t1 > 0
 
 
 def pairs_by_size(labels: np.ndarray) -> list[tuple[int, int]]:
@@ -71,14 +61,4 @@ def case_3d(name: str) -> dict:
     structure i)."""
     t1, labels, brain = load()
     masks = [brain if s == ("brain",) else np.isin(labels, s) for s in structures(name)]
-    zs = np.nonzero(np.any(masks, axis=0).any(axis=(1, 2)))[0]
-    z0, z1 = int(zs.min()), int(zs.max())
-    gts = np.zeros((z1 - z0 + 1, *t1.shape[1:]), dtype=np.uint8)
-    for i, mask in enumerate(masks, start=1):
-        gts[mask[z0 : z1 + 1]] = i
-    return {
-        "imgs": np.ascontiguousarray(t1[z0 : z1 + 1]),
-        "boxes": np.array([mask_box(m[z0 : z1 + 1]) for m in masks], dtype=np.int64),
-        "spacing": SPACING.copy(),
-        "gts": gts,
-    }
+    return case_from_masks(t1, masks, SPACING)
