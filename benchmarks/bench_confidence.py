@@ -3,6 +3,7 @@ and the unseen real MR cases: per case and as means, DSC, NSD, slices encoded, d
 runs, seconds.
 
     pytest benchmarks/bench_confidence.py --benchmark-only -s [--rounds 1] [-k held_out]
+        [--routes confidence]    # only these routes, beside box_every_slice
 
 Tuning: Colin27 deep grey, cerebellum, lobes, whole brain (the rule was chosen on these).
 Held out: Colin27 hippocampus/amygdala and insula/cingulum, and the whole ITK T1 brain.
@@ -20,7 +21,7 @@ import numpy as np
 import pytest
 from cases import warm_up
 from interleave import record
-from routes import time_routes
+from routes import select_routes, time_routes
 
 from medsam_fast import Segmenter, metrics
 from realdata import colin27_structures, inia19, itk_t1
@@ -33,6 +34,7 @@ ROUTES = {
     "three_view": ("seed", "PET"),
     "confidence": ("confidence", "MR"),
 }
+REFERENCE = "box_every_slice"
 GROUPS = ("tuning", "held_out", "unseen")
 CASES = {  # (group, case) -> a function that builds the case
     **{
@@ -61,18 +63,17 @@ def segmenters():
 
 
 @pytest.mark.parametrize("key", list(CASES), ids=[f"{s}-{c}" for s, c in CASES])
-def test_confidence(benchmark, key, segmenters, rounds):
+def test_confidence(benchmark, key, segmenters, rounds, route_names):
     data = CASES[key]()
+    routes = select_routes(ROUTES, route_names, REFERENCE)
 
     def segment(segmenter, modality):
         return segmenter.segment_3d(data["imgs"], data["boxes"], modality=modality)
 
-    runs, stats = time_routes(
-        benchmark, rounds, ROUTES, segmenters, segment, reference="box_every_slice"
-    )
+    runs, stats = time_routes(benchmark, rounds, routes, segmenters, segment, reference=REFERENCE)
     info = runs.summary()
     SCORES[key] = {}
-    for route in ROUTES:
+    for route in routes:
         segs = runs.outputs[route]
         dsc = metrics.dsc(data["gts"], segs).mean
         nsd = metrics.nsd(data["gts"], segs, spacing=data["spacing"], tolerance=2.0).mean
@@ -94,7 +95,7 @@ def teardown_module():
         for key in keys:
             for route, (d, n, e, r, s) in SCORES[key].items():
                 lines.append(f"{'/'.join(key):<34}{route:<17}{d:7.4f}{n:7.4f}{e:6d}{r:6d}{s:8.2f}")
-        for route in ROUTES if keys else ():
+        for route in SCORES[keys[0]] if keys else ():
             rows = np.array([SCORES[k][route] for k in keys], dtype=float)
             means = rows.mean(axis=0)
             lines.append(

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from cases import warm_up
 from interleave import record
-from routes import time_routes
+from routes import select_routes, time_routes
 
 from medsam_fast import Segmenter
 from realdata import colin27
@@ -42,18 +42,19 @@ def segmenters():
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_strategies(benchmark, case, segmenters, rounds):
+def test_strategies(benchmark, case, segmenters, rounds, route_names):
     data = colin27.case_3d(CASES[case])
+    reference = "baseline-propagate-3px"
     runs, stats = time_routes(
         benchmark,
         rounds,
-        ROUTES,
+        select_routes(ROUTES, route_names, reference),
         segmenters,
         lambda segmenter, modality: segmenter.segment(data, modality=modality),
-        reference="baseline-propagate-3px",
+        reference=reference,
     )
     info = runs.summary()
-    for route in ROUTES:
+    for route in runs.outputs:
         dsc = per_label_dice(data["gts"], runs.outputs[route], len(data["boxes"]))
         info[route].update(
             {

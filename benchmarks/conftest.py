@@ -18,6 +18,12 @@ def pytest_addoption(parser):
         default=None,
         help="rounds of the interleaved benchmarks (default: $MEDSAM_BENCH_ROUNDS, else 3)",
     )
+    parser.addoption(
+        "--routes",
+        default=None,
+        help="comma-separated routes the strategy benchmarks run (default: all; the "
+        "reference route is always run)",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -25,6 +31,13 @@ def rounds(request) -> int:
     """How many interleaved rounds each case runs: --rounds, else $MEDSAM_BENCH_ROUNDS, else 3."""
     chosen = request.config.getoption("--rounds")
     return chosen if chosen is not None else interleave.default_rounds()
+
+
+@pytest.fixture(scope="session")
+def route_names(request) -> list[str] | None:
+    """The routes named by --routes, or None for all."""
+    chosen = request.config.getoption("--routes")
+    return None if chosen is None else [name.strip() for name in chosen.split(",") if name.strip()]
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -9,6 +9,20 @@ from typing import Any
 from interleave import Interleaved
 
 
+def select_routes(
+    routes: dict[str, tuple[str, str | None]], names: list[str] | None, reference: str
+) -> dict[str, tuple[str, str | None]]:
+    """The routes named in ``names`` (all when None), always with ``reference``, in the
+    table's order; an unknown name is an error that lists the known ones."""
+    if names is None:
+        return dict(routes)
+    unknown = sorted(set(names) - set(routes))
+    if unknown:
+        raise ValueError(f"unknown routes {unknown}; known: {sorted(routes)}")
+    keep = set(names) | {reference}
+    return {name: route for name, route in routes.items() if name in keep}
+
+
 def time_routes(
     benchmark,
     rounds: int,

@@ -109,6 +109,13 @@ MUTANTS = [
         "3D propagation ignores the margin",
     ),
     Mutant(
+        "small_box_summed",
+        "src/cpp/segment/confident_prompts.cpp",
+        "for (int64_t p = 0; p < kLogitElements; ++p) logits[p] /= count;",
+        "(void)count;",
+        "a small box's two jittered prompts are summed, not averaged",
+    ),
+    Mutant(
         "margin_plus_one",
         "src/cpp/image/masks.cpp",
         "std::min(kFrame, v + margin)",

@@ -205,9 +205,22 @@ def confidence_candidates(original: np.ndarray, propagated: np.ndarray | None) -
     return prompts
 
 
-# The confidence-guided strategy's two rules (src/cpp/segment/confident_prompts.hpp).
+def small_box_prompts(original: np.ndarray) -> list:
+    """The box shrunk by SMALL_BOX_JITTER on every side (left out when that leaves no
+    width or height) and grown by it, both clipped to the 256 frame."""
+    prompts = []
+    for by in (-SMALL_BOX_JITTER, SMALL_BOX_JITTER):
+        moved = np.clip(np.concatenate([original[:2] - by, original[2:] + by]), 0, 256)
+        if moved[2] > moved[0] and moved[3] > moved[1]:
+            prompts.append(moved.astype(np.float32))
+    return prompts
+
+
+# The confidence-guided strategy's rules (src/cpp/segment/confident_prompts.hpp).
 SMALL_BOX_SIDE = 32.0  # shorter xy side in the 256 frame under which the box is small
 CONFIDENT_THRESHOLD = -1.0  # the logit its masks are cut at
+SMALL_BOX_JITTER = 2.0  # a small box's two prompts: the box shrunk and grown by this
+SMALL_BOX_THRESHOLD = -2.0  # the logit a small box's averaged masks are cut at
 CONFIDENT_DRAWN_VALUE = 1  # its walks draw every box's masks with 1, not the label
 
 
@@ -221,8 +234,9 @@ def is_small_box(box, h: int, w: int) -> bool:
 def segment_confidence(pipeline: BaselinePipeline, decode_with_iou, imgs, boxes, margin=7):
     """The confidence-guided walk, plainly: propagation's slice order, but every slice after
     the middle decodes the candidates in one call and keeps the highest predicted IoU
-    (the first on a tie); a small box decodes the box alone on every slice; masks are cut
-    at CONFIDENT_THRESHOLD and drawn with CONFIDENT_DRAWN_VALUE; later boxes win.
+    (the first on a tie), its masks cut at CONFIDENT_THRESHOLD; a small box decodes its
+    two jittered prompts on every slice, their mean logits cut at SMALL_BOX_THRESHOLD.
+    Masks are drawn with CONFIDENT_DRAWN_VALUE; later boxes win.
     ``decode_with_iou(embedding, boxes (n,4))`` -> (logits (n,1,256,256), iou (n,))."""
     d, h, w = imgs.shape
     segs = np.zeros(imgs.shape, dtype=np.uint8)
@@ -232,15 +246,22 @@ def segment_confidence(pipeline: BaselinePipeline, decode_with_iou, imgs, boxes,
         small = is_small_box(box, h, w)
         for z in order:
             embedding, newsize = pipeline.embed(np.repeat(imgs[z][:, :, None], 3, axis=-1))
-            propagated = None
-            if z != mid and not small:
-                propagated = box_from_previous_mask(tmp[z - 1] if z > mid else tmp[z + 1], margin)
-            prompts = confidence_candidates(original, propagated)
-            logits, iou = decode_with_iou(embedding, np.array(prompts, dtype=np.float32))
-            best = int(np.argmax(iou))
-            pipeline.propagated_chosen += best
-            chosen = logits[best : best + 1]
-            mask = pipeline.upsampled_mask(chosen, newsize, (h, w), CONFIDENT_THRESHOLD)
+            if small:
+                prompts = np.array(small_box_prompts(original), dtype=np.float32)
+                logits, _ = decode_with_iou(embedding, prompts)
+                chosen = logits.sum(axis=0, keepdims=True) / np.float32(len(prompts))
+                mask = pipeline.upsampled_mask(chosen, newsize, (h, w), SMALL_BOX_THRESHOLD)
+            else:
+                propagated = None
+                if z != mid:
+                    prev = tmp[z - 1] if z > mid else tmp[z + 1]
+                    propagated = box_from_previous_mask(prev, margin)
+                prompts = confidence_candidates(original, propagated)
+                logits, iou = decode_with_iou(embedding, np.array(prompts, dtype=np.float32))
+                best = int(np.argmax(iou))
+                pipeline.propagated_chosen += best
+                chosen = logits[best : best + 1]
+                mask = pipeline.upsampled_mask(chosen, newsize, (h, w), CONFIDENT_THRESHOLD)
             tmp[z, mask > 0] = CONFIDENT_DRAWN_VALUE
         pipeline._paint(segs, tmp, idx)
     return segs

@@ -6,7 +6,8 @@
 - The strategy equals ``reference_pipeline.segment_confidence``, a plain Python/ONNX
   version of the same rule, label for label on real cases with overlapping boxes: one
   where every box is large in the 256 frame, one whole-slice case where some are small
-  (those take the box on every slice).
+  (those take the mean of two jittered box prompts on every slice), and one where all
+  are small.
 - A box's mask does not depend on its place in the file.
 - Old conversions (no IoU output) are converted again by the model cache.
 """
@@ -25,6 +26,7 @@ from reference_pipeline import (
     is_small_box,
     onnx_decode_with_iou,
     segment_confidence,
+    small_box_prompts,
 )
 from shared_fixtures import THREADS
 
@@ -35,14 +37,16 @@ CROP = (slice(70, 80), slice(78, 119), slice(56, 93))
 # Whole slices, more of them: only the putamen's box is large in the 256 frame.
 WHOLE_SLICES = (slice(60, 80), slice(None), slice(None))
 LEFT_DEEP_GREY = (73, 75, 71, 77)
+# Four whole slices through the left putamen, pallidum and caudate: every box is small.
+SMALL_BOXES_ONLY = (slice(66, 70), slice(None), slice(None))
 
 
-def _deep_grey_case(colin, region) -> dict:
+def _deep_grey_case(colin, region, structures=LEFT_DEEP_GREY) -> dict:
     from realdata.boxes import mask_box
 
     t1, atlas = colin.load()
     imgs, labels = np.ascontiguousarray(t1[region]), atlas[region]
-    boxes = np.array([mask_box(labels == label) for label in LEFT_DEEP_GREY], np.float64)
+    boxes = np.array([mask_box(labels == label) for label in structures], np.float64)
     return {"imgs": imgs, "boxes": boxes, "gts": labels}
 
 
@@ -99,6 +103,31 @@ def test_confidence_strategy_equals_plain_python_rule(confident, plain, colin, r
     pairs = stats["masks_decoded"] - stats["decoder_runs"]
     assert 0 < plain.propagated_chosen < pairs
     assert np.array_equal(ours, expected)
+
+
+def test_small_boxes_decode_two_jittered_prompts_and_average_them(confident, plain, colin):
+    case = _deep_grey_case(colin, SMALL_BOXES_ONLY, LEFT_DEEP_GREY[:3])
+    h, w = case["imgs"].shape[1:]
+    assert all(is_small_box(box, h, w) for box in case["boxes"])
+    ours = confident.segment_3d(case["imgs"], case["boxes"])
+    stats = confident.last_stats
+    assert stats["masks_decoded"] == 2 * stats["decoder_runs"] == 2 * 3 * 4
+    expected = segment_confidence(
+        plain,
+        onnx_decode_with_iou(litemedsam_files().decoder, THREADS),
+        case["imgs"],
+        case["boxes"],
+    )
+    assert set(np.unique(expected).tolist()) == {0, 1, 2, 3}
+    assert np.array_equal(ours, expected)
+
+
+def test_small_box_prompts_shrink_and_grow_within_the_frame():
+    shrunk, grown = small_box_prompts(np.array([1.0, 10.0, 20.0, 255.0]))
+    assert np.array_equal(shrunk, [3, 12, 18, 253]) and np.array_equal(grown, [0, 8, 22, 256])
+    # A box too thin to shrink decodes its grown prompt alone.
+    (only,) = small_box_prompts(np.array([10.0, 10.0, 13.0, 40.0]))
+    assert np.array_equal(only, [8, 8, 15, 42])
 
 
 def test_a_box_mask_does_not_depend_on_its_place_in_the_file(confident, crop_case):

@@ -1,5 +1,6 @@
 """The arithmetic of the interleaved benchmarks (benchmarks/interleave.py): ratios are taken
-within a round, then their median and min-max; the order rotates each round."""
+within a round, then their median and min-max; the order rotates each round.  And the
+choice of routes a strategy benchmark runs (benchmarks/routes.py, --routes)."""
 
 import sys
 from pathlib import Path
@@ -9,6 +10,17 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 from interleave import Interleaved, format_ratio, ratio_summary, rotated, table  # noqa: E402
+from routes import select_routes  # noqa: E402
+
+ROUTES = {"a": ("seed", "MR"), "ref": ("seed", "US"), "c": ("confidence", "MR")}
+
+
+def test_chosen_routes_keep_the_reference_and_the_table_order():
+    assert select_routes(ROUTES, None, "ref") == ROUTES
+    assert list(select_routes(ROUTES, ["c"], "ref")) == ["ref", "c"]
+    assert list(select_routes(ROUTES, ["c", "a"], "ref")) == ["a", "ref", "c"]
+    with pytest.raises(ValueError, match=r"unknown routes \['b'\]"):
+        select_routes(ROUTES, ["b", "c"], "ref")
 
 
 def test_ratio_is_taken_within_each_round():

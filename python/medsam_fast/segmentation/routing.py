@@ -15,9 +15,9 @@ A route's 3D slice strategy (``mode_3d``, run by the C++ core):
   per-voxel majority vote (where all three views differ, the smallest label, often 0).
 - ``confidence``: propagate, but each slice after the middle one also decodes the box
   itself (the propagated box clipped to the box's footprint) in the same decoder call,
-  and keeps the mask with the highest predicted IoU; a box under 32 px wide in the 256
-  frame takes the box on every slice, and the masks are cut at logit -1
-  (docs/strategies.md).
+  and keeps the mask with the highest predicted IoU, cut at logit -1; a box under 32 px
+  wide in the 256 frame decodes, on every slice, the box shrunk and grown by 2 px and
+  cuts the mean of their logits at -2 (docs/strategies.md).
 
 ``model`` is ``"litemedsam"`` (the bundled checkpoint), ``"efficientsam"`` (the folder
 ``medsam-fast convert --family efficientsam`` writes by default), or a folder holding a

@@ -30,6 +30,38 @@ std::vector<Box> candidate_prompts(Box original, std::optional<Box> propagated) 
   return prompts;
 }
 
+std::vector<Box> small_box_prompts(Box original) {
+  const auto in_frame = [](float v) { return std::clamp(v, 0.f, static_cast<float>(kFrame)); };
+  const auto moved = [&](float by) {
+    return Box{in_frame(original.x0 - by), in_frame(original.y0 - by), in_frame(original.x1 + by),
+               in_frame(original.y1 + by)};
+  };
+  std::vector<Box> prompts;
+  const Box shrunk = moved(-kSmallBoxJitter);
+  if (shrunk.x1 > shrunk.x0 && shrunk.y1 > shrunk.y0) prompts.push_back(shrunk);
+  prompts.push_back(moved(kSmallBoxJitter));
+  return prompts;
+}
+
+void decode_mean(const LiteMedSAMModel& model, const float* embedding,
+                 const std::vector<Box>& prompts, std::vector<float>& logits, SegmentStats& stats) {
+  const int64_t n = static_cast<int64_t>(prompts.size());
+  logits.resize(n * kLogitElements);
+  {
+    ScopedTimer t(stats.decode_seconds);
+    model.decode(embedding, &prompts[0].x0, n, logits.data());
+    stats.decoder_runs += 1;
+    stats.masks_decoded += n;
+  }
+  ScopedTimer t(stats.postprocess_seconds);
+  for (int64_t k = 1; k < n; ++k) {
+    const float* other = logits.data() + k * kLogitElements;
+    for (int64_t p = 0; p < kLogitElements; ++p) logits[p] += other[p];
+  }
+  const float count = static_cast<float>(n);
+  for (int64_t p = 0; p < kLogitElements; ++p) logits[p] /= count;
+}
+
 int decode_most_confident(const LiteMedSAMModel& model, const float* embedding,
                           const std::vector<Box>& prompts, std::vector<float>& logits,
                           SegmentStats& stats) {

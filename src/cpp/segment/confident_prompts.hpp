@@ -8,11 +8,15 @@
 // (a propagated prompt never leaves the 3D box), and keeps the mask whose predicted IoU
 // (the decoder's IoU head) is highest; the next slice propagates from that mask.
 //
-// Two rules were chosen on the tuning cases and checked on held-out ones
-// (docs/strategies.md): a narrow box (shorter xy side under kSmallBoxSide in the 256
-// frame) takes the box on every slice, because propagation lost or tied on every such
-// box; and the masks are cut at a logit of kConfidentThreshold instead of 0, because
-// LiteMedSAM under-segments these structures (DSC rose on both sets, NSD on both means).
+// Three rules were chosen on the tuning cases and checked on held-out ones
+// (docs/strategies.md):
+// - a narrow box (shorter xy side under kSmallBoxSide in the 256 frame) takes the box on
+//   every slice, because propagation lost or tied on every such box;
+// - the masks are cut at a logit of kConfidentThreshold instead of 0, because LiteMedSAM
+//   under-segments these structures (DSC rose on both sets, NSD on both means);
+// - a narrow box is decoded as two prompts, the box shrunk and grown by kSmallBoxJitter
+//   px, and their logits averaged, then cut at kSmallBoxThreshold: one box's mask is
+//   sensitive to a pixel of its edges, and the average of two nearby prompts is steadier.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -26,6 +30,8 @@ namespace medsam {
 
 constexpr double kSmallBoxSide = 32.0;
 constexpr float kConfidentThreshold = -1.0f;
+constexpr float kSmallBoxJitter = 2.0f;
+constexpr float kSmallBoxThreshold = -2.0f;
 // The value the walk draws a mask with before resizing it to the 256 frame.  The
 // reference draws the label, and the resize rounds: a frame pixel a fifth covered by box
 // 5's mask is kept (1.0) and one a fifth covered by box 1's is dropped (0.2), so a box's
@@ -37,6 +43,11 @@ constexpr uint8_t kConfidentDrawnValue = 1;
 // shorter side, scaled to the 256 frame, is under kSmallBoxSide.
 bool is_small_box(double x0, double y0, double x1, double y1, int h, int w);
 
+// The logit a confidence-guided walk cuts its masks at.
+inline float confident_threshold(bool small_box) {
+  return small_box ? kSmallBoxThreshold : kConfidentThreshold;
+}
+
 // `box` clipped to `footprint`; nullopt when they do not overlap.
 std::optional<Box> clip_to_footprint(Box box, Box footprint);
 
@@ -44,6 +55,15 @@ std::optional<Box> clip_to_footprint(Box box, Box footprint);
 // to the original's footprint when there is one (and it differs from the original).  A
 // small box's walk passes no propagated box.
 std::vector<Box> candidate_prompts(Box original, std::optional<Box> propagated);
+
+// The prompts a small box decodes: the box shrunk by kSmallBoxJitter on every side (left
+// out when that leaves no width or height) and grown by it, both clipped to the frame.
+std::vector<Box> small_box_prompts(Box original);
+
+// Decodes `prompts` on one embedding in one call and leaves the mean of their logits in
+// the first (256, 256) of `logits`.
+void decode_mean(const LiteMedSAMModel& model, const float* embedding,
+                 const std::vector<Box>& prompts, std::vector<float>& logits, SegmentStats& stats);
 
 // Decodes `prompts` on one embedding in one call into `logits` (n, 256, 256) and returns
 // the index of the highest predicted IoU (the first on a tie).

@@ -141,20 +141,23 @@ const float* decode_propagated(const LiteMedSAMModel& model, const Volume3D& vol
   return logits.data();
 }
 
-// The walk's slice decoded with each candidate prompt (only the box when the box is small);
-// returns the most confident logits.
+// The walk's slice decoded with each candidate prompt, returning the most confident
+// logits; a small box's with its two jittered prompts, returning their mean.
 const float* decode_confident(const LiteMedSAMModel& model, const Volume3D& volume, Extent resized,
                               int margin, const BoxWalk& walk, EmbeddingCache& cache,
                               std::vector<float>& logits, std::vector<uint8_t>& scratch,
                               SegmentStats& stats) {
+  const float* embedding = cache.get(walk.slice());
+  if (walk.small()) {
+    decode_mean(model, embedding, small_box_prompts(walk.original()), logits, stats);
+    return logits.data();
+  }
   std::vector<Box> prompts;
   {
     ScopedTimer t(stats.postprocess_seconds);
-    const std::optional<Box> propagated =
-        walk.small() ? std::nullopt : walk.propagated(volume, resized, margin, scratch);
-    prompts = candidate_prompts(walk.original(), propagated);
+    prompts = candidate_prompts(walk.original(), walk.propagated(volume, resized, margin, scratch));
   }
-  const int best = decode_most_confident(model, cache.get(walk.slice()), prompts, logits, stats);
+  const int best = decode_most_confident(model, embedding, prompts, logits, stats);
   return logits.data() + best * kLogitElements;
 }
 
@@ -166,7 +169,6 @@ void walk_boxes(const LiteMedSAMModel& model, const Volume3D& volume, int margin
   const int64_t pixels = static_cast<int64_t>(volume.h) * volume.w;
   std::vector<float> logits(kLogitElements);
   std::vector<uint8_t> scratch;
-  const float threshold = confident ? kConfidentThreshold : 0.f;
   for (int64_t i = next_walk(walks, cache); i >= 0; i = next_walk(walks, cache)) {
     BoxWalk& walk = walks[i];
     const int z = walk.slice();
@@ -176,6 +178,7 @@ void walk_boxes(const LiteMedSAMModel& model, const Volume3D& volume, int margin
                                                         logits, scratch, stats);
     {
       ScopedTimer t(stats.postprocess_seconds);
+      const float threshold = confident ? confident_threshold(walk.small()) : 0.f;
       logits_to_mask(chosen, resized, volume.h, volume.w, walk.mask(),
                      MaskRegion::whole(volume.h, volume.w), threshold);
       // Boxes are stepped out of order, so "a later box wins" is kept by keeping the
