@@ -10,8 +10,8 @@
 //
 // Three rules were chosen on the tuning cases and checked on held-out ones
 // (docs/strategies.md):
-// - a narrow box (shorter xy side under kSmallBoxSide in the 256 frame) takes the box on
-//   every slice, because propagation lost or tied on every such box;
+// - a narrow box (shorter xy side under kSmallBoxSide in the 256 frame) takes no
+//   propagated candidate, because propagation lost or tied on every such box;
 // - the masks are cut at a logit of kConfidentThreshold instead of 0, because LiteMedSAM
 //   under-segments these structures (DSC rose on both sets, NSD on both means);
 // - a narrow box is decoded as two prompts, the box shrunk and grown by kSmallBoxJitter
@@ -51,9 +51,9 @@ inline float confident_threshold(bool small_box) {
 // `box` clipped to `footprint`; nullopt when they do not overlap.
 std::optional<Box> clip_to_footprint(Box box, Box footprint);
 
-// The prompts a slice decodes: the original box first, then the propagated box clipped
-// to the original's footprint when there is one (and it differs from the original).  A
-// small box's walk passes no propagated box.
+// The prompts a large box's slice decodes: the original box first, then the propagated
+// box clipped to the original's footprint when there is one (and it differs from the
+// original).
 std::vector<Box> candidate_prompts(Box original, std::optional<Box> propagated);
 
 // The prompts a small box decodes: the box shrunk by kSmallBoxJitter on every side (left
