@@ -51,9 +51,9 @@ def write_series(folder, volume, order, series_uid=None, skip=()):
 
 @pytest.fixture(scope="module")
 def series(tmp_path_factory, colin):
-    from realdata.colin27 import T1_FILE, _axial
+    from realdata.colin27 import T1_FILE, axial_volume
 
-    raw = _axial(T1_FILE)[66:80, 60:160, 40:140].astype(np.int16) * 3  # (14, 100, 100)
+    raw = axial_volume(T1_FILE)[66:80, 60:160, 40:140].astype(np.int16) * 3  # (14, 100, 100)
     folder = tmp_path_factory.mktemp("dicom") / "series"
     expected = write_series(folder, raw, order=np.random.default_rng(0).permutation(len(raw)))
     return folder, expected

@@ -44,9 +44,9 @@ def test_percentile_clipping_matches_numpy(dtype, rng):
 
 
 def test_real_mri_percentile_clipping_matches_numpy(colin):
-    from realdata.colin27 import T1_FILE, _axial
+    from realdata.colin27 import T1_FILE, axial_volume
 
-    raw = _axial(T1_FILE)
+    raw = axial_volume(T1_FILE)
     np.testing.assert_array_equal(
         intensity.prepare(raw, "MR"), reference_percentile(raw.astype(np.float64))
     )

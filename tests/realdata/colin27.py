@@ -33,7 +33,7 @@ DEEP_GREY = {
 }
 
 
-def _axial(path: Path) -> np.ndarray:
+def axial_volume(path: Path) -> np.ndarray:
     """A RAS volume of mricron-data as an axial stack (D,H,W), anterior at the top."""
     try:
         import nibabel as nib
@@ -51,7 +51,7 @@ def _axial(path: Path) -> np.ndarray:
 def load() -> tuple[np.ndarray, np.ndarray]:
     """(T1 uint8 prepared as the challenge's MR by the library's own preparation,
     ``medsam_fast.intensity.prepare(t1, "MR")``; AAL labels uint8), both (181, 217, 181)."""
-    return intensity.prepare(_axial(T1_FILE), "MR"), _axial(ATLAS_FILE)
+    return intensity.prepare(axial_volume(T1_FILE), "MR"), axial_volume(ATLAS_FILE)
 
 
 def case_3d(labels=(77, 78), pad_slices: int = 0) -> dict:

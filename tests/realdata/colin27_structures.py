@@ -38,7 +38,7 @@ HELD_OUT = {
 
 
 def brain_mask() -> np.ndarray:
-    return colin27._axial(BET_FILE) > 0
+    return colin27.axial_volume(BET_FILE) > 0
 
 
 def case_3d(structures) -> dict:

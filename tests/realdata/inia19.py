@@ -35,8 +35,8 @@ RANKS = {"large": range(0, 4), "mid": range(12, 16)}
 def load() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(T1 uint8 by the library's MR preparation, NeuroMaps labels int16, brain mask
     bool: the brain-extracted T1 above 0), each (D,H,W) axial."""
-    t1 = colin27._axial(T1_FILE).astype(np.float32)
-    return intensity.prepare(t1, "MR"), colin27._axial(LABELS_FILE).astype(np.int16), t1 > 0
+    t1 = colin27.axial_volume(T1_FILE).astype(np.float32)
+    return intensity.prepare(t1, "MR"), colin27.axial_volume(LABELS_FILE).astype(np.int16), t1 > 0
 
 
 def pairs_by_size(labels: np.ndarray) -> list[tuple[int, int]]:
