@@ -122,6 +122,22 @@ def test_small_boxes_decode_two_jittered_prompts_and_average_them(confident, pla
     assert np.array_equal(ours, expected)
 
 
+def test_a_box_too_thin_to_shrink_decodes_its_grown_prompt_alone(confident, plain, colin):
+    case = _deep_grey_case(colin, SMALL_BOXES_ONLY, LEFT_DEEP_GREY[1:2])
+    thin = case["boxes"].copy()
+    thin[0, 3] = thin[0, 0] + 3  # 4 px wide: under 4 px in the 256 frame after shrinking
+    imgs = case["imgs"][:2]
+    thin[0, 2], thin[0, 5] = 0, 1
+    ours = confident.segment_3d(imgs, thin)
+    stats = confident.last_stats
+    assert stats["masks_decoded"] == stats["decoder_runs"] == 2
+    assert np.count_nonzero(ours) > 0
+    expected = segment_confidence(
+        plain, onnx_decode_with_iou(litemedsam_files().decoder, THREADS), imgs, thin
+    )
+    assert np.array_equal(ours, expected)
+
+
 def test_small_box_prompts_shrink_and_grow_within_the_frame():
     shrunk, grown = small_box_prompts(np.array([1.0, 10.0, 20.0, 255.0]))
     assert np.array_equal(shrunk, [3, 12, 18, 253]) and np.array_equal(grown, [0, 8, 22, 256])
