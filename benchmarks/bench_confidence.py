@@ -11,7 +11,9 @@ Unseen: the INIA19 macaque's large and mid-sized NeuroMaps structures and its wh
 brain (realdata/inia19.py), first run after the rule was fixed.
 Each round runs every strategy once, back to back (interleave.py); ``extra_info[route]``
 holds ``dsc``, ``nsd``, ``slices_encoded``, ``decoder_runs``, ``masks_decoded`` and the
-timing summary.  A per-set table of means prints at the end of the session.  three_view
+timing summary.  A per-set table of means prints at the end of the session, then each
+route's DSC gain over box_every_slice with the boxes it improved and a 95% bootstrap
+interval over the boxes (paired.py).  three_view
 encodes every slice along three axes: on the whole-brain cases it is the long pole.
 """
 
@@ -21,6 +23,7 @@ import numpy as np
 import pytest
 from cases import warm_up
 from interleave import record
+from paired import paired_gain
 from routes import select_routes, time_routes
 
 from medsam_fast import Segmenter, metrics
@@ -52,6 +55,7 @@ CASES = {  # (group, case) -> a function that builds the case
     },
 }
 SCORES: dict = {}  # (set, case) -> {route: (dsc, nsd, encoded, decoder runs, seconds)}
+BOX_DSC: dict = {}  # (set, case) -> {route: each box's DSC, in label order}
 
 
 @pytest.fixture(scope="module")
@@ -72,10 +76,12 @@ def test_confidence(benchmark, key, segmenters, rounds, route_names):
 
     runs, stats = time_routes(benchmark, rounds, routes, segmenters, segment, reference=REFERENCE)
     info = runs.summary()
-    SCORES[key] = {}
+    SCORES[key], BOX_DSC[key] = {}, {}
     for route in routes:
         segs = runs.outputs[route]
-        dsc = metrics.dsc(data["gts"], segs).mean
+        scores = metrics.dsc(data["gts"], segs)
+        dsc = scores.mean
+        BOX_DSC[key][route] = np.array([scores.per_label[k] for k in sorted(scores.per_label)])
         nsd = metrics.nsd(data["gts"], segs, spacing=data["spacing"], tolerance=2.0).mean
         row = (dsc, nsd, stats[route]["slices_encoded"], stats[route]["decoder_runs"])
         SCORES[key][route] = (*row, info[route]["median_seconds"])
@@ -88,7 +94,8 @@ def test_confidence(benchmark, key, segmenters, rounds, route_names):
 
 
 def teardown_module():
-    """Per case and per set's means: DSC, NSD, slices encoded, decoder runs, seconds."""
+    """Per case and per set's means: DSC, NSD, slices encoded, decoder runs, seconds; then
+    each route's gain over the reference, box by box."""
     lines = [f"{'set/case':<34}{'route':<17}{'DSC':>7}{'NSD':>7}{'enc':>6}{'dec':>6}{'s':>8}"]
     for group in GROUPS:
         keys = [k for k in SCORES if k[0] == group]
@@ -102,4 +109,21 @@ def teardown_module():
                 f"{group + ' mean':<34}{route:<17}{means[0]:7.4f}{means[1]:7.4f}"
                 f"{means[2]:6.0f}{means[3]:6.0f}{means[4]:8.2f}"
             )
+    lines += _gain_lines()
     print("\n" + "\n".join(lines))
+
+
+def _gain_lines() -> list[str]:
+    lines = []
+    for group in GROUPS:
+        keys = [k for k in BOX_DSC if k[0] == group]
+        for route in BOX_DSC[keys[0]] if keys else ():
+            if route == REFERENCE:
+                continue
+            g = paired_gain([(BOX_DSC[k][REFERENCE], BOX_DSC[k][route]) for k in keys])
+            lines.append(
+                f"{group}: {route} minus {REFERENCE}, DSC {g.gain:+.4f} "
+                f"(95% over boxes {g.low:+.4f} to {g.high:+.4f}); "
+                f"{g.improved} of {g.boxes} boxes improved"
+            )
+    return lines

@@ -1,15 +1,18 @@
 """The arithmetic of the interleaved benchmarks (benchmarks/interleave.py): ratios are taken
 within a round, then their median and min-max; the order rotates each round.  And the
-choice of routes a strategy benchmark runs (benchmarks/routes.py, --routes)."""
+choice of routes a strategy benchmark runs (benchmarks/routes.py, --routes), and the
+box-by-box gain with its bootstrap interval (benchmarks/paired.py)."""
 
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 from interleave import Interleaved, format_ratio, ratio_summary, rotated, table  # noqa: E402
+from paired import paired_gain  # noqa: E402
 from routes import select_routes  # noqa: E402
 
 ROUTES = {"a": ("seed", "MR"), "ref": ("seed", "US"), "c": ("confidence", "MR")}
@@ -104,3 +107,28 @@ def test_a_step_is_added_once():
     runs.add("a", lambda: None)
     with pytest.raises(ValueError):
         runs.add("a", lambda: None)
+
+
+def test_paired_gain_is_the_mean_of_case_means_with_an_interval_around_it():
+    ref = np.array([0.5, 0.5, 0.5, 0.5])
+    cases = [(ref, ref + [0.1, 0.0, -0.1, 0.2]), (np.array([0.8]), np.array([0.7]))]
+    g = paired_gain(cases, replicates=2000)
+    assert g.gain == pytest.approx((0.05 - 0.1) / 2)
+    assert (g.improved, g.boxes) == (2, 5)
+    # The one-box case is the same in every replicate, so the interval is the
+    # four-box case's spread, halved, shifted by its -0.1.
+    assert (-0.1 - 0.1) / 2 <= g.low < g.gain < g.high <= (0.2 - 0.1) / 2
+
+
+def test_paired_gain_of_equal_gains_has_no_spread_and_skips_unscored_boxes():
+    cases = [(np.array([0.2, 0.4, np.nan]), np.array([0.25, 0.45, np.nan]))]
+    g = paired_gain(cases, replicates=100)
+    assert g.low == pytest.approx(0.05) and g.high == pytest.approx(0.05)
+    assert (g.improved, g.boxes) == (2, 2)
+
+
+def test_paired_gain_needs_one_score_per_box_from_both_routes():
+    with pytest.raises(ValueError, match="one score per box"):
+        paired_gain([(np.array([0.1, 0.2]), np.array([0.1]))])
+    with pytest.raises(ValueError, match="no cases"):
+        paired_gain([])
