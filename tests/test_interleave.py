@@ -132,3 +132,5 @@ def test_paired_gain_needs_one_score_per_box_from_both_routes():
         paired_gain([(np.array([0.1, 0.2]), np.array([0.1]))])
     with pytest.raises(ValueError, match="no cases"):
         paired_gain([])
+    with pytest.raises(ValueError, match="no box scored by both"):
+        paired_gain([(np.array([np.nan, 0.3]), np.array([0.2, np.nan]))])
