@@ -9,6 +9,8 @@ Tuning: Colin27 deep grey, cerebellum, lobes, whole brain (the rule was chosen o
 Held out: Colin27 hippocampus/amygdala and insula/cingulum, and the whole ITK T1 brain.
 Unseen: the INIA19 macaque's large and mid-sized NeuroMaps structures and its whole
 brain (realdata/inia19.py), first run after the rule was fixed.
+Many boxes: the 31 Colin27 structures of both sets but the whole brain, in one case, for
+time: confidence decodes each box on its own, box_every_slice all a slice's boxes at once.
 Each round runs every strategy once, back to back (interleave.py); ``extra_info[route]``
 holds ``dsc``, ``nsd``, ``slices_encoded``, ``decoder_runs``, ``masks_decoded`` and the
 timing summary.  A per-set table of means prints at the end of the session, then each
@@ -38,7 +40,7 @@ ROUTES = {
     "confidence": ("confidence", "MR"),
 }
 REFERENCE = "box_every_slice"
-GROUPS = ("tuning", "held_out", "unseen")
+GROUPS = ("tuning", "held_out", "unseen", "many_boxes")
 CASES = {  # (group, case) -> a function that builds the case
     **{
         ("tuning", name): partial(colin27_structures.case_3d, s)
@@ -53,6 +55,16 @@ CASES = {  # (group, case) -> a function that builds the case
         ("unseen", f"inia19_{name}"): partial(inia19.case_3d, name)
         for name in ("large", "mid", "brain")
     },
+    ("many_boxes", "colin27_31"): partial(
+        colin27_structures.case_3d,
+        [
+            structure
+            for group in (colin27_structures.TUNING, colin27_structures.HELD_OUT)
+            for structures in group.values()
+            for structure in structures
+            if structure != colin27_structures.BRAIN
+        ],
+    ),
 }
 SCORES: dict = {}  # (set, case) -> {route: (dsc, nsd, encoded, decoder runs, seconds)}
 BOX_DSC: dict = {}  # (set, case) -> {route: each box's DSC, in label order}
