@@ -78,10 +78,10 @@ def test_a_tiny_embedding_cache_re_encodes_but_gives_the_same_segmentation(cases
 
 
 def test_encoding_ahead_on_a_helper_thread_gives_the_sequential_segmentation(cases):
-    """threads=2 runs encodes on a helper thread ahead of the propagation and steps the
-    boxes in whatever order their slices are ready; threads=1 runs one box after another.
-    Both must give the same labels (later boxes win overlaps), and a small cache must
-    still hold at most its capacity."""
+    """threads=2 runs encodes on a helper thread ahead of the propagation, and the caller
+    encodes some itself when the helper falls behind; threads=1 does every encode in
+    turn.  Both must give the same labels (later boxes win overlaps), and a small cache
+    must still hold at most its capacity."""
     from medsam_fast import Segmenter
     from realdata import colin27
 

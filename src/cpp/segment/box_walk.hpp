@@ -1,7 +1,8 @@
 // One box's walk through its slices in a 3D propagation: the middle slice prompted by the
-// box itself, then up to its last slice and down to its first, each prompted by the
-// previous slice's mask.  Walks of different boxes are independent, so a pass can step
-// whichever box has its next slice encoded.
+// box itself, then down to its first slice and up to its last, each prompted by the
+// previous slice's mask (the upward part starts again from the middle's).  Walks of
+// different boxes are independent, so a pass may interleave their steps in any order
+// (segment/walk_schedule.hpp).
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -32,14 +33,6 @@ class BoxWalk {
   // Narrow in the 256 frame (segment/confident_prompts.hpp): the confidence-guided
   // strategy prompts it with the box on every slice.
   bool small() const { return small_; }
-  // The slices in walk order, for planning the encodes.
-  std::vector<int> slices() const {
-    std::vector<int> order{range_.mid};
-    for (int z = range_.mid + 1; z <= range_.last; ++z) order.push_back(z);
-    for (int z = range_.mid - 1; z >= range_.first; --z) order.push_back(z);
-    return order;
-  }
-
   // The box of the previous slice's mask grown by `margin` (256 frame); nullopt on the
   // middle slice and when nothing of that mask survives the resize.
   std::optional<Box> propagated(const Volume3D& volume, Extent resized, int margin,
@@ -59,15 +52,15 @@ class BoxWalk {
 
   void advance() {
     if (z_ == range_.mid) std::copy(mask_.begin(), mask_.end(), mid_mask_.begin());
-    if (z_ >= range_.mid && z_ < range_.last) {
-      ++z_;
+    if (z_ <= range_.mid && z_ > range_.first) {
+      --z_;
       return;
     }
-    if (z_ >= range_.mid) {  // the upward part is done: go down from the middle's mask
+    if (z_ <= range_.mid) {  // the downward part is done: go up from the middle's mask
       std::copy(mid_mask_.begin(), mid_mask_.end(), mask_.begin());
       z_ = range_.mid;
     }
-    z_ = z_ - 1 >= range_.first ? z_ - 1 : -1;
+    z_ = z_ + 1 <= range_.last ? z_ + 1 : -1;
   }
 
  private:

@@ -19,17 +19,25 @@ EmbeddingCache::~EmbeddingCache() {
   if (helper_.joinable()) helper_.join();
 }
 
-void EmbeddingCache::encode_ahead(std::vector<int> order, double decode_cost) {
+void EmbeddingCache::plan(std::vector<int> order) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  order_ = std::move(order);
+  cursor_ = 0;
+  uses_.clear();
+  for (size_t position = 0; position < order_.size(); ++position) {
+    uses_[order_[position]].push_back(position);
+  }
+  planned_ = std::set<int>(order_.begin(), order_.end());
+  unclaimed_ = 0;
+  for (int slice : planned_) unclaimed_ += claimed_.count(slice) ? 0 : 1;
+}
+
+void EmbeddingCache::encode_ahead(double decode_cost) {
   // Working ahead needs room for the slice being encoded, one ready and one in use.
   if (capacity_ < 3) throw std::invalid_argument("encode_ahead needs a capacity of at least 3");
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    order_ = std::move(order);
-    cursor_ = 0;
     decode_cost_ = std::max(decode_cost, 0.0);
-    planned_ = std::set<int>(order_.begin(), order_.end());
-    unclaimed_ = 0;
-    for (int slice : planned_) unclaimed_ += claimed_.count(slice) ? 0 : 1;
   }
   if (!helper_.joinable()) helper_ = std::thread([this] { helper_loop(); });
 }
@@ -48,27 +56,61 @@ void EmbeddingCache::rethrow_helper_error() const {
   if (helper_error_) std::rethrow_exception(helper_error_);
 }
 
-// Evicts least recently used finished entries until there is room (an entry the helper
-// is still writing is never evicted; the helper leaves a slot free for this).
+// The position in the plan of the next get() for `slice` after the current one; past the
+// plan's end when no later call asks for it.
+size_t EmbeddingCache::next_use(int slice) const {
+  auto found = uses_.find(slice);
+  if (found == uses_.end()) return order_.size();
+  const std::vector<size_t>& positions = found->second;
+  auto later = std::lower_bound(positions.begin(), positions.end(), gets_);
+  return later == positions.end() ? order_.size() : *later;
+}
+
+// Evicts finished entries until there is room, the one needed furthest ahead first (an
+// entry the helper is still writing is never evicted; the helper leaves a slot free for
+// this).
 void EmbeddingCache::make_room() {
   while (entries_.size() >= capacity_) {
-    auto oldest = entries_.end();
+    auto victim = entries_.end();
+    size_t victim_use = 0;
     for (auto it = entries_.begin(); it != entries_.end(); ++it) {
-      if (it->second.ready &&
-          (oldest == entries_.end() || it->second.last_used < oldest->second.last_used)) {
-        oldest = it;
+      if (!it->second.ready) continue;
+      const size_t use = next_use(it->first);
+      if (victim == entries_.end() || use > victim_use) {
+        victim = it;
+        victim_use = use;
       }
     }
-    if (oldest == entries_.end()) return;
-    entries_.erase(oldest);
+    if (victim == entries_.end()) return;
+    entries_.erase(victim);
   }
 }
 
+namespace {
+
+// Samples of each kind a measured step cost needs before it replaces the estimate.
+constexpr size_t kTimingSamples = 4;
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+// The caller's mean step over the mean encode; the estimate until both are measured.
+double EmbeddingCache::step_cost() const {
+  if (gets_ <= kTimingSamples || timed_encodes_ < kTimingSamples || encode_seconds_ <= 0) {
+    return decode_cost_;
+  }
+  const double step = step_seconds_ / static_cast<double>(gets_ - 1);
+  return step / (encode_seconds_ / static_cast<double>(timed_encodes_));
+}
+
 // Taking one more encode keeps the caller from finishing last when the encodes left
-// (U) outweigh its decodes left (D) by at least two: it should take (U - D * cost) / 2.
+// (U) outweigh its steps left (S) by at least two: it should take (U - S * cost) / 2.
 bool EmbeddingCache::caller_should_encode() const {
-  const double decodes_left = static_cast<double>(order_.size() - std::min(gets_, order_.size()));
-  return static_cast<double>(unclaimed_) - decodes_left * decode_cost_ >= 2.0;
+  const double steps_left = static_cast<double>(order_.size() - std::min(gets_, order_.size()));
+  return static_cast<double>(unclaimed_) - steps_left * step_cost() >= 2.0;
 }
 
 // Claims `slice`, encodes it with the lock released, and publishes it.
@@ -76,10 +118,10 @@ float* EmbeddingCache::encode_into_new_entry(Lock& lock, int slice, int worker) 
   if (claimed_.insert(slice).second && planned_.count(slice)) --unclaimed_;
   Entry& entry = entries_[slice];  // map nodes stay put while the lock is released
   entry.data.resize(elements_);
-  entry.last_used = ++clock_;
   peak_ = std::max(peak_, entries_.size());
   float* data = entry.data.data();
   lock.unlock();
+  const auto start = std::chrono::steady_clock::now();
   try {
     encode_(slice, data, worker);
   } catch (...) {
@@ -88,7 +130,10 @@ float* EmbeddingCache::encode_into_new_entry(Lock& lock, int slice, int worker) 
     changed_.notify_all();
     throw;
   }
+  const double seconds = seconds_since(start);
   lock.lock();
+  encode_seconds_ += seconds;
+  ++timed_encodes_;
   entry.ready = true;
   ++encoded_;
   changed_.notify_all();
@@ -122,7 +167,14 @@ void EmbeddingCache::helper_loop() {
 
 const float* EmbeddingCache::get(int slice) {
   Lock lock(mutex_);
+  if (gets_ > 0) step_seconds_ += seconds_since(last_return_);
   ++gets_;
+  const float* embedding = find_or_encode(lock, slice);
+  last_return_ = std::chrono::steady_clock::now();
+  return embedding;
+}
+
+const float* EmbeddingCache::find_or_encode(Lock& lock, int slice) {
   for (;;) {
     rethrow_helper_error();
     auto it = entries_.find(slice);
@@ -130,10 +182,7 @@ const float* EmbeddingCache::get(int slice) {
       make_room();
       return encode_into_new_entry(lock, slice, 0);
     }
-    if (it->second.ready) {
-      it->second.last_used = ++clock_;
-      return it->second.data.data();
-    }
+    if (it->second.ready) return it->second.data.data();
     // The helper is encoding this slice: encode the next planned one meanwhile.
     if (!encode_next_planned(lock, 0)) {
       changed_.wait(lock, [&] {

@@ -11,43 +11,24 @@
 #include "segment/confident_prompts.hpp"
 #include "segment/embedding_cache.hpp"
 #include "segment/scoped_timer.hpp"
+#include "segment/walk_schedule.hpp"
 
 namespace medsam {
 
 namespace {
 
-// Every box's slices, one entry per decode, taking the boxes in turn (as the pass will).
-std::vector<int> interleaved_order(const std::vector<BoxWalk>& walks) {
-  std::vector<std::vector<int>> sequences;
-  size_t longest = 0;
-  for (const BoxWalk& walk : walks) {
-    sequences.push_back(walk.slices());
-    longest = std::max(longest, sequences.back().size());
-  }
-  std::vector<int> order;
-  for (size_t step = 0; step < longest; ++step) {
-    for (const auto& sequence : sequences) {
-      if (step < sequence.size()) order.push_back(sequence[step]);
-    }
-  }
-  return order;
-}
-
-// The box to step next: the first whose next slice is already encoded, else the first
-// unfinished one (whose slice get() will then encode).
-int64_t next_walk(const std::vector<BoxWalk>& walks, const EmbeddingCache& cache) {
-  int64_t first = -1;
-  for (size_t i = 0; i < walks.size(); ++i) {
-    if (walks[i].done()) continue;
-    if (cache.ready(walks[i].slice())) return static_cast<int64_t>(i);
-    if (first < 0) first = static_cast<int64_t>(i);
-  }
-  return first;
+std::vector<int> slices_of(const std::vector<WalkStep>& steps) {
+  std::vector<int> slices;
+  for (const WalkStep& step : steps) slices.push_back(step.slice);
+  return slices;
 }
 
 // A decoder call's cost relative to an encoder call, both single-threaded and running
 // side by side on 2 cores (LiteMedSAM, ONNX Runtime, fp32).
 constexpr double kDecodeToEncodeCost = 0.05;
+// A confidence-guided step decodes two prompts on every slice but its middle one: the box
+// and the propagated box, or a small box's two jittered boxes.
+constexpr double kConfidentPromptsPerStep = 2.0;
 
 // Each box's slices (checked against the volume), and how many boxes use each slice, so
 // a slice's embedding is freed once its last box has decoded it.
@@ -121,8 +102,6 @@ std::vector<BoxWalk> start_walks(const Volume3D& volume, const double* boxes,
   return walks;
 }
 
-// Steps the walks until all are done, always one whose next slice is ready if any is:
-// decodes its prompt, writes its mask, frees slices no box needs any more.
 // The walk's slice decoded with its propagation prompt; returns its logits.
 const float* decode_propagated(const LiteMedSAMModel& model, const Volume3D& volume, Extent resized,
                                int margin, const BoxWalk& walk, EmbeddingCache& cache,
@@ -161,17 +140,22 @@ const float* decode_confident(const LiteMedSAMModel& model, const Volume3D& volu
   return logits.data() + best * kLogitElements;
 }
 
+// Takes the steps in order: decodes each step's prompt, writes its mask, and frees
+// slices no box needs any more.
 template <typename Label>
 void walk_boxes(const LiteMedSAMModel& model, const Volume3D& volume, int margin,
-                std::vector<BoxWalk>& walks, std::vector<int>& remaining_uses,
-                EmbeddingCache& cache, bool confident, Label* segs, SegmentStats& stats) {
+                const std::vector<WalkStep>& steps, std::vector<BoxWalk>& walks,
+                std::vector<int>& remaining_uses, EmbeddingCache& cache, bool confident,
+                Label* segs, SegmentStats& stats) {
   const Extent resized = longest_side_extent(volume.h, volume.w, kFrame);
   const int64_t pixels = static_cast<int64_t>(volume.h) * volume.w;
   std::vector<float> logits(kLogitElements);
   std::vector<uint8_t> scratch;
-  for (int64_t i = next_walk(walks, cache); i >= 0; i = next_walk(walks, cache)) {
+  for (const WalkStep& step : steps) {
+    const int64_t i = step.walk;
     BoxWalk& walk = walks[i];
-    const int z = walk.slice();
+    const int z = step.slice;
+    if (walk.slice() != z) throw std::logic_error("a walk was scheduled out of its order");
     const float* chosen = confident ? decode_confident(model, volume, resized, margin, walk, cache,
                                                        logits, scratch, stats)
                                     : decode_propagated(model, volume, resized, margin, walk, cache,
@@ -207,14 +191,17 @@ void segment_3d(const LiteMedSAMModel& model, const Volume3D& volume, const doub
   EmbeddingCache cache(settings.max_cached_embeddings, kEmbeddingElements,
                        [&encoder](int z, float* embedding, int w) { encoder(z, embedding, w); });
   std::vector<BoxWalk> walks = start_walks(volume, boxes, plan.ranges, settings.confident);
-  if (half != nullptr) cache.encode_ahead(interleaved_order(walks), kDecodeToEncodeCost);
+  const std::vector<WalkStep> steps = sweep_schedule(plan.ranges);
+  cache.plan(slices_of(steps));
+  const double prompts_per_step = settings.confident ? kConfidentPromptsPerStep : 1.0;
+  if (half != nullptr) cache.encode_ahead(kDecodeToEncodeCost * prompts_per_step);
   if (settings.confident && !model.has_iou()) {
     throw std::invalid_argument(
         "the confidence-guided strategy needs the decoder's iou_predictions output; convert "
         "the checkpoint again with `medsam-fast convert`");
   }
-  walk_boxes(runner, volume, settings.margin, walks, plan.remaining_uses, cache, settings.confident,
-             segs, stats);
+  walk_boxes(runner, volume, settings.margin, steps, walks, plan.remaining_uses, cache,
+             settings.confident, segs, stats);
   stats.slices_encoded += static_cast<int64_t>(cache.encoded());
   stats.peak_cached_embeddings =
       std::max<int64_t>(stats.peak_cached_embeddings, cache.peak_entries());
