@@ -104,9 +104,16 @@ MUTANTS = [
     Mutant(
         "margin_ignored",
         "src/cpp/segment/propagate_3d.cpp",
-        "walk_boxes(runner, volume, settings.margin, walks",
-        "walk_boxes(runner, volume, 0, walks",
+        "walk_boxes(runner, volume, settings.margin, steps",
+        "walk_boxes(runner, volume, 0, steps",
         "3D propagation ignores the margin",
+    ),
+    Mutant(
+        "eviction_nearest",
+        "src/cpp/segment/embedding_cache.cpp",
+        "if (victim == entries_.end() || use > victim_use) {",
+        "if (victim == entries_.end() || use < victim_use) {",
+        "a full embedding cache gives up the slice needed soonest, not furthest ahead",
     ),
     Mutant(
         "small_box_summed",
