@@ -26,7 +26,6 @@ class BoxWalk {
         mask_(pixels),
         mid_mask_(pixels) {}
 
-  bool done() const { return z_ < 0; }
   int slice() const { return z_; }
   bool at_middle() const { return z_ == range_.mid; }
   Box original() const { return original_; }

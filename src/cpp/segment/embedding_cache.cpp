@@ -193,12 +193,6 @@ const float* EmbeddingCache::find_or_encode(Lock& lock, int slice) {
   }
 }
 
-bool EmbeddingCache::ready(int slice) const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  auto it = entries_.find(slice);
-  return it != entries_.end() && it->second.ready;
-}
-
 void EmbeddingCache::release(int slice) {
   {
     std::lock_guard<std::mutex> lock(mutex_);

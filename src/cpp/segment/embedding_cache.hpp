@@ -49,8 +49,6 @@ class EmbeddingCache {
   // The embedding of `slice`, encoding it on a miss.  The pointer stays valid until the
   // next call to get() or release() (only the caller's thread evicts).
   const float* get(int slice);
-  // Whether `slice` is encoded and waiting (get() would return at once).
-  bool ready(int slice) const;
   // No remaining box needs `slice`: free it now rather than when the cache fills.
   void release(int slice);
 
