@@ -104,8 +104,8 @@ MUTANTS = [
     Mutant(
         "margin_ignored",
         "src/cpp/segment/propagate_3d.cpp",
-        "walk_boxes(runner, volume, settings.margin, steps",
-        "walk_boxes(runner, volume, 0, steps",
+        "walk_boxes(PassModels{runner, model}, volume, settings.margin, steps",
+        "walk_boxes(PassModels{runner, model}, volume, 0, steps",
         "3D propagation ignores the margin",
     ),
     Mutant(

@@ -79,6 +79,9 @@ def test_encoder_runs_follow_the_sweep_and_the_furthest_eviction(slab, capacity)
 
 
 def test_a_small_cache_and_the_encode_ahead_helper_give_the_same_labels(slab):
+    # With 2 threads the pass decodes on single-threaded sessions while the helper
+    # encodes, and on the 2-thread ones while it is idle: at the latest once every slice
+    # is encoded, so the last steps always do.  One thread decodes on one session only.
     imgs, boxes = slab
     one_thread = Segmenter(strategy="confidence", threads=1, max_cached_embeddings=4)
     ahead = Segmenter(strategy="confidence", threads=2)

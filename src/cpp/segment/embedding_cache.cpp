@@ -27,19 +27,17 @@ void EmbeddingCache::plan(std::vector<int> order) {
   for (size_t position = 0; position < order_.size(); ++position) {
     uses_[order_[position]].push_back(position);
   }
-  planned_ = std::set<int>(order_.begin(), order_.end());
-  unclaimed_ = 0;
-  for (int slice : planned_) unclaimed_ += claimed_.count(slice) ? 0 : 1;
 }
 
-void EmbeddingCache::encode_ahead(double decode_cost) {
+void EmbeddingCache::encode_ahead() {
   // Working ahead needs room for the slice being encoded, one ready and one in use.
   if (capacity_ < 3) throw std::invalid_argument("encode_ahead needs a capacity of at least 3");
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    decode_cost_ = std::max(decode_cost, 0.0);
-  }
   if (!helper_.joinable()) helper_ = std::thread([this] { helper_loop(); });
+}
+
+bool EmbeddingCache::helper_idle() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return !helper_encoding_;
 }
 
 size_t EmbeddingCache::encoded() const {
@@ -86,66 +84,38 @@ void EmbeddingCache::make_room() {
   }
 }
 
-namespace {
-
-// Samples of each kind a measured step cost needs before it replaces the estimate.
-constexpr size_t kTimingSamples = 4;
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-}  // namespace
-
-// The caller's mean step over the mean encode; the estimate until both are measured.
-double EmbeddingCache::step_cost() const {
-  if (gets_ <= kTimingSamples || timed_encodes_ < kTimingSamples || encode_seconds_ <= 0) {
-    return decode_cost_;
-  }
-  const double step = step_seconds_ / static_cast<double>(gets_ - 1);
-  return step / (encode_seconds_ / static_cast<double>(timed_encodes_));
-}
-
-// Taking one more encode keeps the caller from finishing last when the encodes left
-// (U) outweigh its steps left (S) by at least two: it should take (U - S * cost) / 2.
-bool EmbeddingCache::caller_should_encode() const {
-  const double steps_left = static_cast<double>(order_.size() - std::min(gets_, order_.size()));
-  return static_cast<double>(unclaimed_) - steps_left * step_cost() >= 2.0;
-}
-
 // Claims `slice`, encodes it with the lock released, and publishes it.
 float* EmbeddingCache::encode_into_new_entry(Lock& lock, int slice, int worker) {
-  if (claimed_.insert(slice).second && planned_.count(slice)) --unclaimed_;
+  claimed_.insert(slice);
   Entry& entry = entries_[slice];  // map nodes stay put while the lock is released
   entry.data.resize(elements_);
   peak_ = std::max(peak_, entries_.size());
   float* data = entry.data.data();
+  const bool helper = worker == 1;
+  if (helper) helper_encoding_ = true;
   lock.unlock();
-  const auto start = std::chrono::steady_clock::now();
   try {
     encode_(slice, data, worker);
   } catch (...) {
     lock.lock();
+    if (helper) helper_encoding_ = false;
     entries_.erase(slice);
     changed_.notify_all();
     throw;
   }
-  const double seconds = seconds_since(start);
   lock.lock();
-  encode_seconds_ += seconds;
-  ++timed_encodes_;
+  if (helper) helper_encoding_ = false;
   entry.ready = true;
   ++encoded_;
   changed_.notify_all();
   return data;
 }
 
-// Encodes the next planned slice nobody has claimed; false when there is none (or, on
-// the caller's thread, when running further ahead would overfill the cache).
+// Encodes the next planned slice nobody has claimed; false when there is none, or when
+// running further ahead would overfill the cache.
 bool EmbeddingCache::encode_next_planned(Lock& lock, int worker) {
   while (cursor_ < order_.size() && claimed_.count(order_[cursor_])) ++cursor_;
   if (cursor_ == order_.size() || entries_.size() + 1 >= capacity_) return false;
-  if (worker == 0 && !caller_should_encode()) return false;
   encode_into_new_entry(lock, order_[cursor_++], worker);
   return true;
 }
@@ -167,14 +137,7 @@ void EmbeddingCache::helper_loop() {
 
 const float* EmbeddingCache::get(int slice) {
   Lock lock(mutex_);
-  if (gets_ > 0) step_seconds_ += seconds_since(last_return_);
   ++gets_;
-  const float* embedding = find_or_encode(lock, slice);
-  last_return_ = std::chrono::steady_clock::now();
-  return embedding;
-}
-
-const float* EmbeddingCache::find_or_encode(Lock& lock, int slice) {
   for (;;) {
     rethrow_helper_error();
     auto it = entries_.find(slice);

@@ -6,9 +6,10 @@
 // for them while the caller decodes, and the caller, instead of idling while the helper
 // finishes the slice it needs, encodes the next planned one itself: on 2 cores both stay
 // busy with single-threaded runs, which measured faster than one 2-thread session doing
-// encodes and decodes in turn (the decoder gains little from a second thread).
+// encodes and decodes in turn.  While the helper has nothing it may encode (the cache is
+// full of slices still needed, or the plan is done), helper_idle() tells the caller it
+// has both cores.
 #pragma once
-#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -41,16 +42,18 @@ class EmbeddingCache {
   // Starts the helper on the plan (std::invalid_argument below a capacity of 3): it
   // encodes the planned slices in order while the caller decodes once per get().  While
   // the helper finishes a slice the caller needs, the caller encodes the next planned one
-  // itself if that keeps the two threads' remaining work balanced: the unclaimed encodes
-  // must outweigh its remaining steps (what it does between two get() calls).  A step's
-  // cost in encodes is measured as the pass runs; until then it is `decode_cost`.
-  void encode_ahead(double decode_cost);
+  // itself (when the cache has room for it).
+  void encode_ahead();
 
   // The embedding of `slice`, encoding it on a miss.  The pointer stays valid until the
   // next call to get() or release() (only the caller's thread evicts).
   const float* get(int slice);
   // No remaining box needs `slice`: free it now rather than when the cache fills.
   void release(int slice);
+
+  // True unless the helper is encoding a slice: without a helper, while it waits for room,
+  // and once it has encoded every planned slice.
+  bool helper_idle() const;
 
   size_t encoded() const;  // encoder runs, re-encodes included
   size_t peak_entries() const;
@@ -62,11 +65,8 @@ class EmbeddingCache {
   };
   using Lock = std::unique_lock<std::mutex>;
 
-  const float* find_or_encode(Lock& lock, int slice);
   float* encode_into_new_entry(Lock& lock, int slice, int worker);
   bool encode_next_planned(Lock& lock, int worker);
-  bool caller_should_encode() const;
-  double step_cost() const;
   size_t next_use(int slice) const;
   void make_room();
   void helper_loop();
@@ -79,17 +79,11 @@ class EmbeddingCache {
   std::set<int> claimed_;  // planned slices someone has encoded (or is encoding)
   std::vector<int> order_;
   std::map<int, std::vector<size_t>> uses_;  // each planned slice's positions in order_
-  std::set<int> planned_;                    // the distinct slices of order_
   size_t cursor_ = 0;                        // into order_: everything before it is claimed
-  double decode_cost_ = 0;                   // one caller step, in encodes, until measured
   size_t gets_ = 0;                          // get() calls so far: decodes the caller has started
-  std::chrono::steady_clock::time_point last_return_;  // of get()
-  double step_seconds_ = 0;    // the caller's, between a get()'s return and the next get()
-  double encode_seconds_ = 0;  // both threads'
-  size_t timed_encodes_ = 0;
-  size_t unclaimed_ = 0;  // distinct planned slices nobody has claimed yet
   size_t encoded_ = 0;
   size_t peak_ = 0;
+  bool helper_encoding_ = false;
   bool stop_ = false;
   std::exception_ptr helper_error_;
   mutable std::mutex mutex_;
