@@ -97,7 +97,7 @@ std::vector<BoxWalk> start_walks(const Volume3D& volume, const double* boxes,
 
 // The walk's slice decoded with its propagation prompt; returns its logits.
 const float* decode_propagated(const LiteMedSAMModel& model, const Volume3D& volume, Extent resized,
-                               int margin, const BoxWalk& walk, EmbeddingCache& cache,
+                               int margin, const BoxWalk& walk, const float* embedding,
                                std::vector<float>& logits, std::vector<uint8_t>& scratch,
                                SegmentStats& stats) {
   Box prompt;
@@ -105,7 +105,6 @@ const float* decode_propagated(const LiteMedSAMModel& model, const Volume3D& vol
     ScopedTimer t(stats.postprocess_seconds);
     prompt = walk.prompt(volume, resized, margin, scratch);
   }
-  const float* embedding = cache.get(walk.slice());
   ScopedTimer t(stats.decode_seconds);
   model.decode(embedding, &prompt.x0, 1, logits.data());
   stats.decoder_runs += 1;
@@ -116,10 +115,9 @@ const float* decode_propagated(const LiteMedSAMModel& model, const Volume3D& vol
 // The walk's slice decoded with each candidate prompt, returning the most confident
 // logits; a small box's with its two jittered prompts, returning their mean.
 const float* decode_confident(const LiteMedSAMModel& model, const Volume3D& volume, Extent resized,
-                              int margin, const BoxWalk& walk, EmbeddingCache& cache,
+                              int margin, const BoxWalk& walk, const float* embedding,
                               std::vector<float>& logits, std::vector<uint8_t>& scratch,
                               SegmentStats& stats) {
-  const float* embedding = cache.get(walk.slice());
   if (walk.small()) {
     decode_mean(model, embedding, small_box_prompts(walk.original()), logits, stats);
     return logits.data();
@@ -157,11 +155,13 @@ void walk_boxes(PassModels models, const Volume3D& volume, int margin,
     BoxWalk& walk = walks[i];
     const int z = step.slice;
     if (walk.slice() != z) throw std::logic_error("a walk was scheduled out of its order");
+    const float* embedding = cache.get(z);
+    // Chosen after get(), which may have waited for the helper to finish this slice.
     const LiteMedSAMModel& model = cache.helper_idle() ? models.alone : models.beside_helper;
-    const float* chosen = confident ? decode_confident(model, volume, resized, margin, walk, cache,
-                                                       logits, scratch, stats)
-                                    : decode_propagated(model, volume, resized, margin, walk, cache,
-                                                        logits, scratch, stats);
+    const float* chosen = confident ? decode_confident(model, volume, resized, margin, walk,
+                                                       embedding, logits, scratch, stats)
+                                    : decode_propagated(model, volume, resized, margin, walk,
+                                                        embedding, logits, scratch, stats);
     {
       ScopedTimer t(stats.postprocess_seconds);
       const float threshold = confident ? confident_threshold(walk.small()) : 0.f;
