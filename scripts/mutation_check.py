@@ -109,6 +109,13 @@ MUTANTS = [
         "3D propagation ignores the margin",
     ),
     Mutant(
+        "helper_idle_ignored",
+        "src/cpp/segment/propagate_3d.cpp",
+        "cache.helper_idle() ? models.alone : models.beside_helper",
+        "models.beside_helper",
+        "the 3D pass decodes on the half-threaded sessions even when the helper is idle",
+    ),
+    Mutant(
         "eviction_nearest",
         "src/cpp/segment/embedding_cache.cpp",
         "if (victim == entries_.end() || use > victim_use) {",

@@ -89,3 +89,7 @@ def test_a_small_cache_and_the_encode_ahead_helper_give_the_same_labels(slab):
     np.testing.assert_array_equal(ahead.segment_3d(imgs, boxes, modality="MR"), tight)
     assert ahead.last_stats["slices_encoded"] == 20
     assert len(np.unique(tight)) > 2
+    # Both kinds of session decoded: beside the helper while it encoded ahead, and alone
+    # for the last steps at least.  Without a helper there is only one kind.
+    assert 0 < ahead.last_stats["decoder_runs_beside_helper"] < ahead.last_stats["decoder_runs"]
+    assert one_thread.last_stats["decoder_runs_beside_helper"] == 0

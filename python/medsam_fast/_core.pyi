@@ -13,8 +13,9 @@ import numpy
 from numpy.typing import NDArray
 
 _Array = numpy.ndarray[Any, numpy.dtype[Any]]  # any dtype: the core checks it
-# What a segment_* call did: slices_encoded, decoder_runs, masks_decoded and
-# peak_cached_embeddings (int), preprocess/encode/decode/postprocess_seconds (float).
+# What a segment_* call did: slices_encoded, decoder_runs, decoder_runs_beside_helper,
+# masks_decoded and peak_cached_embeddings (int), preprocess/encode/decode/postprocess_seconds
+# (float).
 _Stats = dict[str, int | float]
 
 # ----------------------------------------------------------------------------- engine

@@ -61,6 +61,7 @@ inline py::dict stats_dict(const SegmentStats& s) {
   py::dict d;
   d["slices_encoded"] = s.slices_encoded;
   d["decoder_runs"] = s.decoder_runs;
+  d["decoder_runs_beside_helper"] = s.decoder_runs_beside_helper;
   d["masks_decoded"] = s.masks_decoded;
   d["peak_cached_embeddings"] = s.peak_cached_embeddings;
   d["preprocess_seconds"] = s.preprocess_seconds;

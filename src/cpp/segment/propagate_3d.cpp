@@ -158,6 +158,7 @@ void walk_boxes(PassModels models, const Volume3D& volume, int margin,
     const float* embedding = cache.get(z);
     // Chosen after get(), which may have waited for the helper to finish this slice.
     const LiteMedSAMModel& model = cache.helper_idle() ? models.alone : models.beside_helper;
+    if (&model != &models.alone) ++stats.decoder_runs_beside_helper;  // one run per step
     const float* chosen = confident ? decode_confident(model, volume, resized, margin, walk,
                                                        embedding, logits, scratch, stats)
                                     : decode_propagated(model, volume, resized, margin, walk,
