@@ -63,7 +63,11 @@ def test_torch_forward_equals_the_plain_forward(torch_model, embedding, steps):
             expected, ours = plain(image, boxes), shared(image, boxes)
         for a, b in zip(expected, ours, strict=True):
             assert a.shape == b.shape
-            assert torch.abs(a - b).max() <= 1e-5 * torch.abs(a).max()
+            # The rewrite sums in another order wherever torch picks other kernels for
+            # its shapes: usually the same bits, once 4.7e-5 of the largest logit (a CI
+            # run's wheel step).  A wrong step is off by whole logits.  The shipped ONNX
+            # graph is held to the same bits below.
+            assert torch.abs(a - b).max() <= 1e-4 * torch.abs(a).max()
 
 
 @pytest.fixture(scope="module")
