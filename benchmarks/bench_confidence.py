@@ -9,6 +9,8 @@ Tuning: Colin27 deep grey, cerebellum, lobes, whole brain (the rule was chosen o
 Held out: Colin27 hippocampus/amygdala and insula/cingulum, and the whole ITK T1 brain.
 Unseen: the INIA19 macaque's large and mid-sized NeuroMaps structures and its whole
 brain (realdata/inia19.py), first run after the rule was fixed.
+CT: a real head CT's head and skull (realdata/invesalius_ct.py), whole-organ boxes from
+the thresholds its masks were drawn with, first run after round 6.
 Many boxes: the 31 Colin27 structures of both sets but the whole brain, in one case, for
 time: confidence decodes each box on its own, box_every_slice all a slice's boxes at once.
 Each round runs every strategy once, back to back (interleave.py); ``extra_info[route]``
@@ -29,7 +31,7 @@ from paired import paired_gain
 from routes import select_routes, time_routes
 
 from medsam_fast import Segmenter, metrics
-from realdata import colin27_structures, inia19, itk_t1
+from realdata import colin27_structures, inia19, invesalius_ct, itk_t1
 from shared_fixtures import THREADS
 
 ROUTES = {
@@ -40,7 +42,7 @@ ROUTES = {
     "confidence": ("confidence", "MR"),
 }
 REFERENCE = "box_every_slice"
-GROUPS = ("tuning", "held_out", "unseen", "many_boxes")
+GROUPS = ("tuning", "held_out", "unseen", "ct", "many_boxes")
 CASES = {  # (group, case) -> a function that builds the case
     **{
         ("tuning", name): partial(colin27_structures.case_3d, s)
@@ -55,6 +57,7 @@ CASES = {  # (group, case) -> a function that builds the case
         ("unseen", f"inia19_{name}"): partial(inia19.case_3d, name)
         for name in ("large", "mid", "brain")
     },
+    **{("ct", name): partial(invesalius_ct.case_3d, name) for name in invesalius_ct.MASKS},
     ("many_boxes", "colin27_31"): partial(
         colin27_structures.case_3d,
         [

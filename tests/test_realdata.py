@@ -4,7 +4,7 @@ case's boxes are the tight boxes of its ground truth (docs/strategies.md)."""
 import numpy as np
 import pytest
 
-from realdata import colin27_structures, inia19
+from realdata import colin27_structures, inia19, invesalius_ct
 from realdata.boxes import mask_box
 
 
@@ -50,3 +50,26 @@ def test_inia19_boxes_are_the_tight_boxes_of_the_labels(name):
         assert box.tolist() == mask_box(case["gts"] == i)
     # Cropped in z to the structures: the first and last slices hold some of them.
     assert case["gts"][0].any() and case["gts"][d - 1].any()
+
+
+def test_invesalius_ct_masks_are_the_thresholds_they_were_drawn_with():
+    ct, masks, spacing = invesalius_ct.load()
+    assert ct.shape == (108, 256, 256) and ct.dtype == np.int16
+    assert spacing.tolist() == pytest.approx([1.5, 0.957, 0.957], abs=1e-3)
+    np.testing.assert_array_equal(masks[invesalius_ct.MASKS["skull"]], ct >= 226)
+    np.testing.assert_array_equal(masks[invesalius_ct.MASKS["head"]], ct >= -142)
+
+
+@pytest.mark.parametrize("name", list(invesalius_ct.MASKS))
+def test_invesalius_ct_structures_are_one_component_without_the_head_holder(name):
+    from scipy import ndimage
+
+    case = invesalius_ct.case_3d(name)
+    gts = case["gts"]
+    assert case["imgs"].dtype == np.uint8 and case["imgs"].shape == gts.shape
+    assert ndimage.label(gts)[1] == 1
+    assert case["boxes"].tolist() == [mask_box(gts)]
+    assert gts[0].any() and gts[-1].any()
+    # The holder's arcs are separate components of the same mask, and are left out.
+    _, masks, _ = invesalius_ct.load()
+    assert np.count_nonzero(gts) < np.count_nonzero(masks[invesalius_ct.MASKS[name]])
