@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need (Debian's mricron-data and insighttoolkit5-examples for
-# real MRI with labels, invesalius-examples for a real CT with labels; xvfb and the X libraries Qt's xcb platform loads, for the napari
-# plugin's tests in a real viewer; the test extra) and runs them.  Run scripts/setup.sh
-# first.
+# real MRI with labels, invesalius-examples for a real CT with labels; xvfb and the X
+# libraries Qt's xcb platform loads, for the napari plugin's tests in a real viewer; the
+# test extra) and runs them.  Run scripts/setup.sh first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DEBIAN_PACKAGES=(mricron-data insighttoolkit5-examples invesalius-examples
