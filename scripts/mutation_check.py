@@ -130,6 +130,13 @@ MUTANTS = [
         "a small box's two jittered prompts are summed, not averaged",
     ),
     Mutant(
+        "area_guard_off",
+        "src/cpp/segment/confident_prompts.cpp",
+        "return previous_area <= 0 ||",
+        "return true ||",
+        "a large box keeps its most confident candidate even when its mask's area jumps",
+    ),
+    Mutant(
         "margin_plus_one",
         "src/cpp/image/masks.cpp",
         "std::min(kFrame, v + margin)",

@@ -87,6 +87,7 @@ class BaselinePipeline:
         # Pixels a later box took from an earlier one: shows a case exercises the order.
         self.overwrites = 0
         self.propagated_chosen = 0  # slices where segment_confidence kept the propagated box
+        self.area_guarded = 0  # slices where it passed over the most confident candidate
         self.seconds = defaultdict(float)  # model calls and mask upsampling, for benchmarks
 
     def embed(self, img3c: np.ndarray):
@@ -222,6 +223,7 @@ CONFIDENT_THRESHOLD = -1.0  # the logit its masks are cut at
 SMALL_BOX_JITTER = 2.0  # a small box's two prompts: the box shrunk and grown by this
 SMALL_BOX_THRESHOLD = -2.0  # the logit a small box's averaged masks are cut at
 CONFIDENT_DRAWN_VALUE = 1  # its walks draw every box's masks with 1, not the label
+AREA_JUMP_LIMIT = 1.5  # a large box passes over candidates this much larger than the last
 
 
 def is_small_box(box, h: int, w: int) -> bool:
@@ -231,12 +233,21 @@ def is_small_box(box, h: int, w: int) -> bool:
     return min(x1 - x0 + 1, y1 - y0 + 1) * 256 / max(h, w) < SMALL_BOX_SIDE
 
 
-def segment_confidence(pipeline: BaselinePipeline, decode_with_iou, imgs, boxes, margin=7):
+def segment_confidence(
+    pipeline: BaselinePipeline,
+    decode_with_iou,
+    imgs,
+    boxes,
+    margin=7,
+    area_jump_limit=AREA_JUMP_LIMIT,
+):
     """The confidence-guided walk, plainly: propagation's slice order, but every slice after
     the middle decodes the candidates in one call and keeps the highest predicted IoU
-    (the first on a tie), its masks cut at CONFIDENT_THRESHOLD; a small box decodes its
-    two jittered prompts on every slice, their mean logits cut at SMALL_BOX_THRESHOLD.
-    Masks are drawn with CONFIDENT_DRAWN_VALUE; later boxes win.
+    (the first on a tie) among those whose area in the 256 frame is at most
+    ``area_jump_limit`` times the previous slice's (the smallest when none is), its masks cut
+    at CONFIDENT_THRESHOLD; a small box decodes its two jittered prompts on every slice,
+    their mean logits cut at SMALL_BOX_THRESHOLD. Masks are drawn with
+    CONFIDENT_DRAWN_VALUE; later boxes win.
     ``decode_with_iou(embedding, boxes (n,4))`` -> (logits (n,1,256,256), iou (n,))."""
     d, h, w = imgs.shape
     segs = np.zeros(imgs.shape, dtype=np.uint8)
@@ -244,6 +255,7 @@ def segment_confidence(pipeline: BaselinePipeline, decode_with_iou, imgs, boxes,
         tmp = np.zeros(imgs.shape, dtype=np.uint8)
         original, mid, order = walk_plan(box, d, h, w)
         small = is_small_box(box, h, w)
+        areas = {}  # each slice's kept mask area in the 256 frame
         for z in order:
             embedding, newsize = pipeline.embed(np.repeat(imgs[z][:, :, None], 3, axis=-1))
             if small:
@@ -252,14 +264,24 @@ def segment_confidence(pipeline: BaselinePipeline, decode_with_iou, imgs, boxes,
                 chosen = logits.sum(axis=0, keepdims=True) / np.float32(len(prompts))
                 mask = pipeline.upsampled_mask(chosen, newsize, (h, w), SMALL_BOX_THRESHOLD)
             else:
-                propagated = None
+                propagated, previous_area = None, 0
                 if z != mid:
-                    prev = tmp[z - 1] if z > mid else tmp[z + 1]
-                    propagated = box_from_previous_mask(prev, margin)
+                    prev = z - 1 if z > mid else z + 1
+                    propagated = box_from_previous_mask(tmp[prev], margin)
+                    previous_area = areas[prev]
                 prompts = confidence_candidates(original, propagated)
                 logits, iou = decode_with_iou(embedding, np.array(prompts, dtype=np.float32))
-                best = int(np.argmax(iou))
+                crop = logits[:, 0, : newsize[0], : newsize[1]]
+                area = (crop > CONFIDENT_THRESHOLD).sum(axis=(1, 2))
+                allowed = [
+                    k
+                    for k in range(len(prompts))
+                    if not previous_area or area[k] <= area_jump_limit * previous_area
+                ]
+                best = max(allowed, key=lambda k: (iou[k], -k)) if allowed else int(np.argmin(area))
+                pipeline.area_guarded += best != int(np.argmax(iou))
                 pipeline.propagated_chosen += best
+                areas[z] = int(area[best])
                 chosen = logits[best : best + 1]
                 mask = pipeline.upsampled_mask(chosen, newsize, (h, w), CONFIDENT_THRESHOLD)
             tmp[z, mask > 0] = CONFIDENT_DRAWN_VALUE

@@ -8,6 +8,8 @@
   where every box is large in the 256 frame, one whole-slice case where some are small
   (those take the mean of two jittered box prompts on every slice), and one where all
   are small.
+- Where the IoU head prefers a candidate whose mask jumps to over 1.5x the previous
+  slice's area, the walk keeps another (a real case where that changes the masks).
 - A box's mask does not depend on its place in the file.
 - Old conversions (no IoU output) are converted again by the model cache.
 """
@@ -136,6 +138,28 @@ def test_a_box_too_thin_to_shrink_decodes_its_grown_prompt_alone(confident, plai
         plain, onnx_decode_with_iou(litemedsam_files().decoder, THREADS), imgs, thin
     )
     assert np.array_equal(ours, expected)
+
+
+def test_a_candidate_whose_area_jumps_is_passed_over(confident, plain):
+    from realdata import colin27_structures
+
+    # Three slices of the left cerebellar hemisphere (the tuning case's 42-44): the walk
+    # starts on 43; on 42 the IoU head rates the box's mask highest, at over 1.5x the
+    # middle slice's area.  This checks the rule, not its worth: here the middle slice's
+    # own mask is poor (DSC 0.25), and the mask passed over was the better one.
+    case = colin27_structures.case_3d(colin27_structures.TUNING["cerebellum"])
+    imgs = np.ascontiguousarray(case["imgs"][42:45])
+    box = case["boxes"][:1].copy()
+    box[0, 2], box[0, 5] = 0, 2
+    ours = confident.segment_3d(imgs, box)
+    decode = onnx_decode_with_iou(litemedsam_files().decoder, THREADS)
+    plain.area_guarded = 0
+    expected = segment_confidence(plain, decode, imgs, box)
+    assert plain.area_guarded > 0
+    assert np.array_equal(ours, expected)
+    unguarded = segment_confidence(plain, decode, imgs, box, area_jump_limit=np.inf)
+    assert np.count_nonzero(ours != unguarded) > 100
+    assert np.count_nonzero(ours) < np.count_nonzero(unguarded)
 
 
 def test_small_box_prompts_shrink_and_grow_within_the_frame():

@@ -49,14 +49,23 @@ class BoxWalk {
   // Holds the previous slice's mask until slice()'s mask is written into it.
   uint8_t* mask() { return mask_.data(); }
 
+  // The previous slice's mask area in the 256 frame, as kept by keep_area(); 0 on the
+  // middle slice.
+  int64_t previous_area() const { return at_middle() ? 0 : area_; }
+  void keep_area(int64_t area) { area_ = area; }
+
   void advance() {
-    if (z_ == range_.mid) std::copy(mask_.begin(), mask_.end(), mid_mask_.begin());
+    if (z_ == range_.mid) {
+      std::copy(mask_.begin(), mask_.end(), mid_mask_.begin());
+      mid_area_ = area_;
+    }
     if (z_ <= range_.mid && z_ > range_.first) {
       --z_;
       return;
     }
     if (z_ <= range_.mid) {  // the downward part is done: go up from the middle's mask
       std::copy(mid_mask_.begin(), mid_mask_.end(), mask_.begin());
+      area_ = mid_area_;
       z_ = range_.mid;
     }
     z_ = z_ + 1 <= range_.last ? z_ + 1 : -1;
@@ -69,6 +78,7 @@ class BoxWalk {
   uint8_t drawn_value_;  // the reference draws its propagation masks with the label value
   int z_;
   std::vector<uint8_t> mask_, mid_mask_;
+  int64_t area_ = 0, mid_area_ = 0;
 };
 
 }  // namespace medsam

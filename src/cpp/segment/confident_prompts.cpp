@@ -62,19 +62,39 @@ void decode_mean(const LiteMedSAMModel& model, const float* embedding,
   for (int64_t p = 0; p < kLogitElements; ++p) logits[p] /= count;
 }
 
-int decode_most_confident(const LiteMedSAMModel& model, const float* embedding,
-                          const std::vector<Box>& prompts, std::vector<float>& logits,
-                          SegmentStats& stats) {
+void decode_with_iou(const LiteMedSAMModel& model, const float* embedding,
+                     const std::vector<Box>& prompts, std::vector<float>& logits,
+                     std::vector<float>& iou, SegmentStats& stats) {
   const int64_t n = static_cast<int64_t>(prompts.size());
   logits.resize(n * kLogitElements);
-  std::vector<float> iou(n);
-  {
-    ScopedTimer t(stats.decode_seconds);
-    model.decode(embedding, &prompts[0].x0, n, logits.data(), iou.data());
-    stats.decoder_runs += 1;
-    stats.masks_decoded += n;
+  iou.resize(n);
+  ScopedTimer t(stats.decode_seconds);
+  model.decode(embedding, &prompts[0].x0, n, logits.data(), iou.data());
+  stats.decoder_runs += 1;
+  stats.masks_decoded += n;
+}
+
+int64_t frame_area(const float* logits, Extent resized, float threshold) {
+  int64_t area = 0;
+  for (int y = 0; y < resized.h; ++y) {
+    const float* row = logits + static_cast<int64_t>(y) * kFrame;
+    for (int x = 0; x < resized.w; ++x) area += row[x] > threshold;
   }
-  return static_cast<int>(std::max_element(iou.begin(), iou.end()) - iou.begin());
+  return area;
+}
+
+int pick_candidate(const std::vector<float>& iou, const std::vector<int64_t>& areas,
+                   int64_t previous_area) {
+  const int n = static_cast<int>(iou.size());
+  const auto allowed = [&](int k) {
+    return previous_area <= 0 || static_cast<double>(areas[k]) <= kAreaJumpLimit * previous_area;
+  };
+  int best = -1;
+  for (int k = 0; k < n; ++k) {
+    if (allowed(k) && (best < 0 || iou[k] > iou[best])) best = k;
+  }
+  if (best >= 0) return best;
+  return static_cast<int>(std::min_element(areas.begin(), areas.end()) - areas.begin());
 }
 
 }  // namespace medsam

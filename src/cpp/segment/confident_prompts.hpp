@@ -16,7 +16,11 @@
 //   under-segments these structures (DSC rose on both sets, NSD on both means);
 // - a narrow box is decoded as two prompts, the box shrunk and grown by kSmallBoxJitter
 //   px, and their logits averaged, then cut at kSmallBoxThreshold: one box's mask is
-//   sensitive to a pixel of its edges, and the average of two nearby prompts is steadier.
+//   sensitive to a pixel of its edges, and the average of two nearby prompts is steadier;
+// - a large box's candidate whose mask is over kAreaJumpLimit times the previous slice's
+//   area is passed over: where a structure ends, the IoU head can rate the box's mask
+//   (the box filled, far larger than the object) above the propagated box's, and every
+//   later slice would propagate from that bleed.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -32,6 +36,7 @@ constexpr double kSmallBoxSide = 32.0;
 constexpr float kConfidentThreshold = -1.0f;
 constexpr float kSmallBoxJitter = 2.0f;
 constexpr float kSmallBoxThreshold = -2.0f;
+constexpr double kAreaJumpLimit = 1.5;
 // The value the walk draws a mask with before resizing it to the 256 frame.  The
 // reference draws the label, and the resize rounds: a frame pixel a fifth covered by box
 // 5's mask is kept (1.0) and one a fifth covered by box 1's is dropped (0.2), so a box's
@@ -65,10 +70,20 @@ std::vector<Box> small_box_prompts(Box original);
 void decode_mean(const LiteMedSAMModel& model, const float* embedding,
                  const std::vector<Box>& prompts, std::vector<float>& logits, SegmentStats& stats);
 
-// Decodes `prompts` on one embedding in one call into `logits` (n, 256, 256) and returns
-// the index of the highest predicted IoU (the first on a tie).
-int decode_most_confident(const LiteMedSAMModel& model, const float* embedding,
-                          const std::vector<Box>& prompts, std::vector<float>& logits,
-                          SegmentStats& stats);
+// Decodes `prompts` on one embedding in one call into `logits` (n, 256, 256) and their
+// predicted IoU into `iou` (n).
+void decode_with_iou(const LiteMedSAMModel& model, const float* embedding,
+                     const std::vector<Box>& prompts, std::vector<float>& logits,
+                     std::vector<float>& iou, SegmentStats& stats);
+
+// A mask's area in the 256 frame: the logits (256, 256) inside `resized` above `threshold`.
+int64_t frame_area(const float* logits, Extent resized, float threshold);
+
+// The candidate a large box's slice keeps: the highest predicted IoU (the first on a tie)
+// among those whose area is at most kAreaJumpLimit times `previous_area`, or the
+// smallest (the first on a tie) when every candidate is over it.  With no previous area
+// (0: the middle slice, or an empty mask) every candidate may be kept.
+int pick_candidate(const std::vector<float>& iou, const std::vector<int64_t>& areas,
+                   int64_t previous_area);
 
 }  // namespace medsam

@@ -112,10 +112,11 @@ const float* decode_propagated(const LiteMedSAMModel& model, const Volume3D& vol
   return logits.data();
 }
 
-// The walk's slice decoded with each candidate prompt, returning the most confident
-// logits; a small box's with its two jittered prompts, returning their mean.
+// The walk's slice decoded with each candidate prompt, returning the logits of the one it
+// keeps (pick_candidate) and keeping that mask's area for the next slice; a small box's
+// with its two jittered prompts, returning their mean.
 const float* decode_confident(const LiteMedSAMModel& model, const Volume3D& volume, Extent resized,
-                              int margin, const BoxWalk& walk, const float* embedding,
+                              int margin, BoxWalk& walk, const float* embedding,
                               std::vector<float>& logits, std::vector<uint8_t>& scratch,
                               SegmentStats& stats) {
   if (walk.small()) {
@@ -127,8 +128,16 @@ const float* decode_confident(const LiteMedSAMModel& model, const Volume3D& volu
     ScopedTimer t(stats.postprocess_seconds);
     prompts = candidate_prompts(walk.original(), walk.propagated(volume, resized, margin, scratch));
   }
-  const int best = decode_most_confident(model, embedding, prompts, logits, stats);
-  return logits.data() + best * kLogitElements;
+  std::vector<float> iou;
+  decode_with_iou(model, embedding, prompts, logits, iou, stats);
+  ScopedTimer t(stats.postprocess_seconds);
+  std::vector<int64_t> areas;
+  for (size_t k = 0; k < prompts.size(); ++k) {
+    areas.push_back(frame_area(logits.data() + k * kLogitElements, resized, kConfidentThreshold));
+  }
+  const int kept = pick_candidate(iou, areas, walk.previous_area());
+  walk.keep_area(areas[kept]);
+  return logits.data() + kept * kLogitElements;
 }
 
 // What a pass decodes with: `beside_helper` (half the threads) while the helper encodes,
