@@ -9,6 +9,9 @@ Tuning: Colin27 deep grey, cerebellum, lobes, whole brain (the rule was chosen o
 Held out: Colin27 hippocampus/amygdala and insula/cingulum, and the whole ITK T1 brain.
 Unseen: the INIA19 macaque's large and mid-sized NeuroMaps structures and its whole
 brain (realdata/inia19.py), first run after the rule was fixed.
+Fresh: the AAL parahippocampal and fusiform gyri (Colin27's last unused cortical pairs)
+and INIA19's pairs ranked 5-8, 9-12 and 17-20, fixed after round 8 before any strategy
+ran on them.
 CT: a real head CT's head and skull (realdata/invesalius_ct.py), whole-organ boxes from
 the thresholds its masks were drawn with, first run after round 6.
 Many boxes: the 31 Colin27 structures of both sets but the whole brain, in one case, for
@@ -42,7 +45,7 @@ ROUTES = {
     "confidence": ("confidence", "MR"),
 }
 REFERENCE = "box_every_slice"
-GROUPS = ("tuning", "held_out", "unseen", "ct", "many_boxes")
+GROUPS = ("tuning", "held_out", "unseen", "ct", "fresh", "many_boxes")
 CASES = {  # (group, case) -> a function that builds the case
     **{
         ("tuning", name): partial(colin27_structures.case_3d, s)
@@ -58,6 +61,11 @@ CASES = {  # (group, case) -> a function that builds the case
         for name in ("large", "mid", "brain")
     },
     **{("ct", name): partial(invesalius_ct.case_3d, name) for name in invesalius_ct.MASKS},
+    **{
+        ("fresh", name): partial(colin27_structures.case_3d, s)
+        for name, s in colin27_structures.FRESH.items()
+    },
+    **{("fresh", f"inia19_{name}"): partial(inia19.case_3d, name) for name in inia19.FRESH},
     ("many_boxes", "colin27_31"): partial(
         colin27_structures.case_3d,
         [

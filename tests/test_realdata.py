@@ -17,13 +17,14 @@ def _labels(sets: dict) -> set:
     return found
 
 
-def test_tuning_and_held_out_structures_share_no_label():
+def test_tuning_held_out_and_fresh_structures_share_no_label():
     tuning, held_out = _labels(colin27_structures.TUNING), _labels(colin27_structures.HELD_OUT)
-    assert colin27_structures.BRAIN in tuning and len(held_out) == 12
-    assert not tuning & held_out
+    fresh = _labels(colin27_structures.FRESH)
+    assert colin27_structures.BRAIN in tuning and len(held_out) == 12 and len(fresh) == 4
+    assert not tuning & held_out and not (tuning | held_out) & fresh
 
 
-@pytest.mark.parametrize("name", ["large", "mid"])
+@pytest.mark.parametrize("name", list(inia19.RANKS))
 def test_inia19_structures_are_both_sides_of_four_pairs(name):
     structures = inia19.structures(name)
     assert len(structures) == 8
@@ -35,11 +36,12 @@ def test_inia19_pairs_are_ranked_by_size_and_the_cases_are_disjoint():
     _, labels, _ = inia19.load()
     sizes = [np.count_nonzero(np.isin(labels, pair)) for pair in inia19.pairs_by_size(labels)]
     assert sizes == sorted(sizes, reverse=True)
-    large, mid = (set(inia19.structures(n)) for n in ("large", "mid"))
-    assert not large & mid
+    cases = [set(inia19.structures(name)) for name in inia19.RANKS]
+    assert len(set().union(*cases)) == sum(len(c) for c in cases)
+    assert set(inia19.FRESH) <= set(inia19.RANKS)
 
 
-@pytest.mark.parametrize("name", ["large", "mid", "brain"])
+@pytest.mark.parametrize("name", [*inia19.RANKS, "brain"])
 def test_inia19_boxes_are_the_tight_boxes_of_the_labels(name):
     case = inia19.case_3d(name)
     d = case["imgs"].shape[0]

@@ -2,6 +2,8 @@
 AAL deep grey nuclei, cerebellum, lobes, and the whole brain from the brain-extracted T1
 (``ch2bet``, same package).  ``TUNING`` is the set the confidence-guided strategy's rule
 was chosen on; ``HELD_OUT`` was never looked at while choosing it (docs/strategies.md).
+``FRESH`` holds the last AAL cortical pairs no case used, fixed on 2026-11-30 before any
+strategy ran on them, after eight rounds had scored the other two.
 
 Each structure is a tuple of AAL labels (their union is one box and one gt label) or
 ``BRAIN``.
@@ -35,6 +37,7 @@ HELD_OUT = {
     "hippocampus_amygdala": [(37,), (38,), (41,), (42,)],
     "insula_cingulum": [(label,) for label in range(29, 37)],
 }
+FRESH = {"parahippocampal_fusiform": [(39,), (40,), (55,), (56,)]}
 
 
 def brain_mask() -> np.ndarray:

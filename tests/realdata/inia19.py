@@ -11,6 +11,11 @@ two sides' voxels together.  The cases:
 - ``large``: the 4 largest pairs, 8 boxes (one per side), like the AAL lobes;
 - ``mid``: the pairs ranked 13th to 16th, 8 boxes;
 - ``brain``: the whole brain (every voxel of the brain-extracted T1 above 0), one box.
+
+The fresh cases, fixed by the same kind of rule on 2026-11-30 before any strategy ran on
+them, after eight rounds had scored the three above (docs/strategies.md, "The fresh
+set"):
+- ``ranks_5_8``, ``ranks_9_12`` and ``ranks_17_20``: the pairs so ranked, 8 boxes each.
 """
 
 from __future__ import annotations
@@ -28,7 +33,14 @@ T1_FILE = colin27.TEMPLATES / "inia19-t1-brain.nii.gz"
 LABELS_FILE = colin27.TEMPLATES / "inia19-NeuroMaps.nii.gz"
 SPACING = np.array([0.5, 0.5, 0.5])
 SIDE = 1000  # NeuroMaps: the other side of structure n is n + SIDE
-RANKS = {"large": range(0, 4), "mid": range(12, 16)}
+RANKS = {
+    "large": range(0, 4),
+    "mid": range(12, 16),
+    "ranks_5_8": range(4, 8),
+    "ranks_9_12": range(8, 12),
+    "ranks_17_20": range(16, 20),
+}
+FRESH = ("ranks_5_8", "ranks_9_12", "ranks_17_20")
 
 
 @lru_cache(maxsize=1)
@@ -48,7 +60,7 @@ def pairs_by_size(labels: np.ndarray) -> list[tuple[int, int]]:
 
 
 def structures(name: str) -> list[tuple[int, ...]]:
-    """The structures of case ``name`` ("large", "mid" or "brain") as label tuples; the
+    """The structures of case ``name`` (a key of ``RANKS``, or "brain") as label tuples; the
     brain is ``("brain",)``."""
     if name == "brain":
         return [("brain",)]
