@@ -42,6 +42,14 @@ int64_t decode_chunk(const LiteMedSAMModel& model, const float* embedding, const
 
 }  // namespace
 
+void decode_counted(const LiteMedSAMModel& model, const float* embedding, const Box* prompts,
+                    int64_t n, float* logits, SegmentStats& stats, float* iou) {
+  ScopedTimer t(stats.decode_seconds);
+  model.decode(embedding, &prompts[0].x0, n, logits, iou);
+  stats.decoder_runs += 1;
+  stats.masks_decoded += n;
+}
+
 void decode_boxes(const LiteMedSAMModel& model, const float* embedding,
                   const std::vector<Box>& boxes, Extent resized, int h, int w, SegmentStats& stats,
                   const EmitMask& emit) {

@@ -15,6 +15,11 @@ namespace medsam {
 // 113 boxes 2x slower in a process where ONNX Runtime had decoded the same batch.
 constexpr int64_t kDecodeBatch = 8;
 
+// One decoder call on `embedding` for `n` prompts (256 frame), timed and counted in
+// `stats`: logits (n, 256, 256) and, when `iou` is given, each mask's predicted IoU (n).
+void decode_counted(const LiteMedSAMModel& model, const float* embedding, const Box* prompts,
+                    int64_t n, float* logits, SegmentStats& stats, float* iou = nullptr);
+
 // Decodes `boxes` (256 frame) against `embedding` and calls emit(i, mask, region) for box
 // i in order, mask being (h, w) 0/1 upsampled from the resized extent and zero outside
 // `region`.

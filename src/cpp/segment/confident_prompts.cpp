@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "image/preprocess.hpp"
+#include "segment/batch_decode.hpp"
 #include "segment/scoped_timer.hpp"
 
 namespace medsam {
@@ -47,12 +48,7 @@ void decode_mean(const LiteMedSAMModel& model, const float* embedding,
                  const std::vector<Box>& prompts, std::vector<float>& logits, SegmentStats& stats) {
   const int64_t n = static_cast<int64_t>(prompts.size());
   logits.resize(n * kLogitElements);
-  {
-    ScopedTimer t(stats.decode_seconds);
-    model.decode(embedding, &prompts[0].x0, n, logits.data());
-    stats.decoder_runs += 1;
-    stats.masks_decoded += n;
-  }
+  decode_counted(model, embedding, prompts.data(), n, logits.data(), stats);
   ScopedTimer t(stats.postprocess_seconds);
   for (int64_t k = 1; k < n; ++k) {
     const float* other = logits.data() + k * kLogitElements;
@@ -68,10 +64,7 @@ void decode_with_iou(const LiteMedSAMModel& model, const float* embedding,
   const int64_t n = static_cast<int64_t>(prompts.size());
   logits.resize(n * kLogitElements);
   iou.resize(n);
-  ScopedTimer t(stats.decode_seconds);
-  model.decode(embedding, &prompts[0].x0, n, logits.data(), iou.data());
-  stats.decoder_runs += 1;
-  stats.masks_decoded += n;
+  decode_counted(model, embedding, prompts.data(), n, logits.data(), stats, iou.data());
 }
 
 int64_t frame_area(const float* logits, Extent resized, float threshold) {

@@ -6,6 +6,7 @@
 
 #include "image/masks.hpp"
 #include "image/preprocess.hpp"
+#include "segment/batch_decode.hpp"
 #include "segment/box_walk.hpp"
 #include "segment/boxes.hpp"
 #include "segment/confident_prompts.hpp"
@@ -105,10 +106,7 @@ const float* decode_propagated(const LiteMedSAMModel& model, const Volume3D& vol
     ScopedTimer t(stats.postprocess_seconds);
     prompt = walk.prompt(volume, resized, margin, scratch);
   }
-  ScopedTimer t(stats.decode_seconds);
-  model.decode(embedding, &prompt.x0, 1, logits.data());
-  stats.decoder_runs += 1;
-  stats.masks_decoded += 1;
+  decode_counted(model, embedding, &prompt, 1, logits.data(), stats);
   return logits.data();
 }
 
