@@ -137,6 +137,13 @@ MUTANTS = [
         "a large box keeps its most confident candidate even when its mask's area jumps",
     ),
     Mutant(
+        "walk_up_area_lost",
+        "src/cpp/segment/box_walk.hpp",
+        "      area_ = mid_area_;",
+        "      (void)mid_area_;",
+        "the walk up compares its first slice's area with the walk down's last slice",
+    ),
+    Mutant(
         "margin_plus_one",
         "src/cpp/image/masks.cpp",
         "std::min(kFrame, v + margin)",

@@ -162,6 +162,24 @@ def test_a_candidate_whose_area_jumps_is_passed_over(confident, plain):
     assert np.count_nonzero(ours) < np.count_nonzero(unguarded)
 
 
+def test_the_walk_up_compares_with_the_middle_slice_not_the_bottom_one(confident, plain):
+    from realdata import colin27_structures
+
+    # Slices 52-54 of the left cerebellar hemisphere (the tuning case's): the core walks
+    # from 53 down to 52, then up from 53.  On 54 both candidates are under 1.5x the
+    # middle slice's area (2069 px in the 256 frame) and over 1.5x slice 52's (1314), so
+    # comparing with the slice the walk down ended on would keep the smaller mask, not
+    # the more confident one: 863 px of 54 differ.
+    case = colin27_structures.case_3d(colin27_structures.TUNING["cerebellum"])
+    imgs = np.ascontiguousarray(case["imgs"][52:55])
+    box = case["boxes"][:1].copy()
+    box[0, 2], box[0, 5] = 0, 2
+    ours = confident.segment_3d(imgs, box)
+    decode = onnx_decode_with_iou(litemedsam_files().decoder, THREADS)
+    assert np.count_nonzero(ours[2]) > 0
+    assert np.array_equal(ours, segment_confidence(plain, decode, imgs, box))
+
+
 def test_small_box_prompts_shrink_and_grow_within_the_frame():
     shrunk, grown = small_box_prompts(np.array([1.0, 10.0, 20.0, 255.0]))
     assert np.array_equal(shrunk, [3, 12, 18, 253]) and np.array_equal(grown, [0, 8, 22, 256])
