@@ -140,17 +140,23 @@ def test_a_box_too_thin_to_shrink_decodes_its_grown_prompt_alone(confident, plai
     assert np.array_equal(ours, expected)
 
 
-def test_a_candidate_whose_area_jumps_is_passed_over(confident, plain):
+def _left_cerebellum_slices(first: int) -> tuple[np.ndarray, np.ndarray]:
+    """Three slices of the tuning case's left cerebellar hemisphere from ``first``, and
+    its box over them (z 0..2)."""
     from realdata import colin27_structures
 
-    # Three slices of the left cerebellar hemisphere (the tuning case's 42-44): the walk
-    # starts on 43; on 42 the IoU head rates the box's mask highest, at over 1.5x the
-    # middle slice's area.  This checks the rule, not its worth: here the middle slice's
-    # own mask is poor (DSC 0.25), and the mask passed over was the better one.
     case = colin27_structures.case_3d(colin27_structures.TUNING["cerebellum"])
-    imgs = np.ascontiguousarray(case["imgs"][42:45])
     box = case["boxes"][:1].copy()
     box[0, 2], box[0, 5] = 0, 2
+    return np.ascontiguousarray(case["imgs"][first : first + 3]), box
+
+
+def test_a_candidate_whose_area_jumps_is_passed_over(confident, plain):
+    # Slices 42-44: the walk starts on 43; on 42 the IoU head rates the box's mask
+    # highest, at over 1.5x the middle slice's area.  This checks the rule, not its
+    # worth: here the middle slice's own mask is poor (DSC 0.25), and the mask passed over
+    # was the better one.
+    imgs, box = _left_cerebellum_slices(42)
     ours = confident.segment_3d(imgs, box)
     decode = onnx_decode_with_iou(litemedsam_files().decoder, THREADS)
     plain.area_guarded = 0
@@ -163,17 +169,11 @@ def test_a_candidate_whose_area_jumps_is_passed_over(confident, plain):
 
 
 def test_the_walk_up_compares_with_the_middle_slice_not_the_bottom_one(confident, plain):
-    from realdata import colin27_structures
-
-    # Slices 52-54 of the left cerebellar hemisphere (the tuning case's): the core walks
-    # from 53 down to 52, then up from 53.  On 54 both candidates are under 1.5x the
-    # middle slice's area (2069 px in the 256 frame) and over 1.5x slice 52's (1314), so
-    # comparing with the slice the walk down ended on would keep the smaller mask, not
-    # the more confident one: 863 px of 54 differ.
-    case = colin27_structures.case_3d(colin27_structures.TUNING["cerebellum"])
-    imgs = np.ascontiguousarray(case["imgs"][52:55])
-    box = case["boxes"][:1].copy()
-    box[0, 2], box[0, 5] = 0, 2
+    # Slices 52-54: the core walks from 53 down to 52, then up from 53.  On 54 both
+    # candidates are under 1.5x the middle slice's area (2069 px in the 256 frame) and
+    # over 1.5x slice 52's (1314), so comparing with the slice the walk down ended on
+    # would keep the smaller mask, not the more confident one: 863 px of 54 differ.
+    imgs, box = _left_cerebellum_slices(52)
     ours = confident.segment_3d(imgs, box)
     decode = onnx_decode_with_iou(litemedsam_files().decoder, THREADS)
     assert np.count_nonzero(ours[2]) > 0
