@@ -2,8 +2,8 @@
 AAL deep grey nuclei, cerebellum, lobes, and the whole brain from the brain-extracted T1
 (``ch2bet``, same package).  ``TUNING`` is the set the confidence-guided strategy's rule
 was chosen on; ``HELD_OUT`` was never looked at while choosing it (docs/strategies.md).
-``FRESH`` holds the last AAL cortical pairs no case used, fixed on 2026-11-30 before any
-strategy ran on them, after eight rounds had scored the other two.
+``FRESH`` holds the last AAL cortical pairs no other case uses, for scoring only: fixed
+before any strategy ran on them, and no rule is chosen on them.
 
 Each structure is a tuple of AAL labels (their union is one box and one gt label) or
 ``BRAIN``.

@@ -12,9 +12,8 @@ two sides' voxels together.  The cases:
 - ``mid``: the pairs ranked 13th to 16th, 8 boxes;
 - ``brain``: the whole brain (every voxel of the brain-extracted T1 above 0), one box.
 
-The fresh cases, fixed by the same kind of rule on 2026-11-30 before any strategy ran on
-them, after eight rounds had scored the three above (docs/strategies.md, "The fresh
-set"):
+``FRESH`` names the cases for scoring only: fixed by the same kind of rule before any
+strategy ran on them, and no rule is chosen on them (docs/strategies.md, "The fresh set"):
 - ``ranks_5_8``, ``ranks_9_12`` and ``ranks_17_20``: the pairs so ranked, 8 boxes each.
 """
 
