@@ -38,7 +38,8 @@ def test_inia19_pairs_are_ranked_by_size_and_the_cases_are_disjoint():
     assert sizes == sorted(sizes, reverse=True)
     cases = [set(inia19.structures(name)) for name in inia19.RANKS]
     assert len(set().union(*cases)) == sum(len(c) for c in cases)
-    assert set(inia19.FRESH) <= set(inia19.RANKS)
+    assert set(inia19.FRESH) <= set(inia19.RANKS) and set(inia19.SEALED) <= set(inia19.RANKS)
+    assert not set(inia19.FRESH) & set(inia19.SEALED)
 
 
 @pytest.mark.parametrize("name", [*inia19.RANKS, "brain"])

@@ -15,6 +15,11 @@ two sides' voxels together.  The cases:
 ``FRESH`` names the cases for scoring only: fixed by the same kind of rule before any
 strategy ran on them, and no rule is chosen on them (docs/strategies.md, "The fresh set"):
 - ``ranks_5_8``, ``ranks_9_12`` and ``ranks_17_20``: the pairs so ranked, 8 boxes each.
+
+``SEALED`` names the cases a rule chosen after the fresh set was scored is scored on, once:
+fixed by the same kind of rule before any strategy ran on them (docs/strategies.md, "The
+sealed set"):
+- ``ranks_21_24``, ``ranks_25_28`` and ``ranks_29_32``: the pairs so ranked, 8 boxes each.
 """
 
 from __future__ import annotations
@@ -38,8 +43,12 @@ RANKS = {
     "ranks_5_8": range(4, 8),
     "ranks_9_12": range(8, 12),
     "ranks_17_20": range(16, 20),
+    "ranks_21_24": range(20, 24),
+    "ranks_25_28": range(24, 28),
+    "ranks_29_32": range(28, 32),
 }
 FRESH = ("ranks_5_8", "ranks_9_12", "ranks_17_20")
+SEALED = ("ranks_21_24", "ranks_25_28", "ranks_29_32")
 
 
 @lru_cache(maxsize=1)
