@@ -144,6 +144,27 @@ MUTANTS = [
         "the walk up compares its first slice's area with the walk down's last slice",
     ),
     Mutant(
+        "smoothing_off",
+        "src/cpp/segment/neighbour_smoothing.hpp",
+        "constexpr float kNeighbourWeight = 0.5f;",
+        "constexpr float kNeighbourWeight = 0.0f;",
+        "each slice's mask is cut from its own logits, not smoothed along z",
+    ),
+    Mutant(
+        "smoothing_outside_zero",
+        "src/cpp/segment/neighbour_smoothing.hpp",
+        "constexpr float kOutsideLogit = -4.0f;",
+        "constexpr float kOutsideLogit = 0.0f;",
+        "a neighbour beyond the box counts as logit 0, not as absent",
+    ),
+    Mutant(
+        "smoothing_above_twice",
+        "src/cpp/segment/neighbour_smoothing.cpp",
+        "(below ? below[p] : kOutsideLogit)",
+        "(above ? above[p] : kOutsideLogit)",
+        "a slice's smoothed logits take the slice above in place of the slice below",
+    ),
+    Mutant(
         "margin_plus_one",
         "src/cpp/image/masks.cpp",
         "std::min(kFrame, v + margin)",

@@ -224,6 +224,8 @@ SMALL_BOX_JITTER = 2.0  # a small box's two prompts: the box shrunk and grown by
 SMALL_BOX_THRESHOLD = -2.0  # the logit a small box's averaged masks are cut at
 CONFIDENT_DRAWN_VALUE = 1  # its walks draw every box's masks with 1, not the label
 AREA_JUMP_LIMIT = 1.5  # a large box passes over candidates this much larger than the last
+NEIGHBOUR_WEIGHT = 0.5  # each neighbour's weight in a slice's smoothed logits
+OUTSIDE_LOGIT = -4.0  # a neighbour outside the box's z range (neighbour_smoothing.hpp)
 
 
 def is_small_box(box, h: int, w: int) -> bool:
@@ -240,6 +242,8 @@ def segment_confidence(
     boxes,
     margin=7,
     area_jump_limit=AREA_JUMP_LIMIT,
+    neighbour_weight=NEIGHBOUR_WEIGHT,
+    outside_logit=OUTSIDE_LOGIT,
 ):
     """The confidence-guided walk, plainly: propagation's slice order, but every slice after
     the middle decodes the candidates in one call and keeps the highest predicted IoU
@@ -247,7 +251,8 @@ def segment_confidence(
     ``area_jump_limit`` times the previous slice's (the smallest when none is), its masks cut
     at CONFIDENT_THRESHOLD; a small box decodes its two jittered prompts on every slice,
     their mean logits cut at SMALL_BOX_THRESHOLD. Masks are drawn with
-    CONFIDENT_DRAWN_VALUE; later boxes win.
+    CONFIDENT_DRAWN_VALUE, and propagated from as they are; the masks written are cut from
+    each slice's kept logits smoothed along z (smoothed_along_z). Later boxes win.
     ``decode_with_iou(embedding, boxes (n,4))`` -> (logits (n,1,256,256), iou (n,))."""
     d, h, w = imgs.shape
     segs = np.zeros(imgs.shape, dtype=np.uint8)
@@ -256,6 +261,7 @@ def segment_confidence(
         original, mid, order = walk_plan(box, d, h, w)
         small = is_small_box(box, h, w)
         areas = {}  # each slice's kept mask area in the 256 frame
+        kept = {}  # each slice's kept logits (1,1,256,256), before smoothing
         for z in order:
             embedding, newsize = pipeline.embed(np.repeat(imgs[z][:, :, None], 3, axis=-1))
             if small:
@@ -285,8 +291,28 @@ def segment_confidence(
                 chosen = logits[best : best + 1]
                 mask = pipeline.upsampled_mask(chosen, newsize, (h, w), CONFIDENT_THRESHOLD)
             tmp[z, mask > 0] = CONFIDENT_DRAWN_VALUE
-        pipeline._paint(segs, tmp, idx)
+            kept[z] = chosen
+        threshold = SMALL_BOX_THRESHOLD if small else CONFIDENT_THRESHOLD
+        written = np.zeros(imgs.shape, dtype=np.uint8)
+        for z, low in smoothed_along_z(kept, neighbour_weight, outside_logit).items():
+            mask = pipeline.upsampled_mask(low, newsize, (h, w), threshold)
+            written[z, mask > 0] = CONFIDENT_DRAWN_VALUE
+        pipeline._paint(segs, written, idx)
     return segs
+
+
+def smoothed_along_z(kept: dict, neighbour_weight: float, outside_logit: float) -> dict:
+    """Each slice's logits {z: (1,1,256,256)} as the weighted mean of its own and its two
+    neighbours' (``neighbour_weight`` each); a neighbour the walk did not reach, outside
+    the box, counts as ``outside_logit``."""
+    weight, outside = np.float32(neighbour_weight), np.float32(outside_logit)
+    out = {}
+    for z, centre in kept.items():
+        below, above = kept.get(z - 1, outside), kept.get(z + 1, outside)
+        total = (weight * below + centre).astype(np.float32)
+        total = (total + weight * above).astype(np.float32)
+        out[z] = total / (np.float32(1) + np.float32(2) * weight)
+    return out
 
 
 def TorchBaseline(model, margin: int = 3) -> BaselinePipeline:

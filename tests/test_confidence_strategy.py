@@ -10,6 +10,7 @@
   are small.
 - Where the IoU head prefers a candidate whose mask jumps to over 1.5x the previous
   slice's area, the walk keeps another (a real case where that changes the masks).
+- Each slice's mask is cut from its logits smoothed along z with its neighbours'.
 - A box's mask does not depend on its place in the file.
 - Old conversions (no IoU output) are converted again by the model cache.
 """
@@ -178,6 +179,24 @@ def test_the_walk_up_compares_with_the_middle_slice_not_the_bottom_one(confident
     decode = onnx_decode_with_iou(litemedsam_files().decoder, THREADS)
     assert np.count_nonzero(ours[2]) > 0
     assert np.array_equal(ours, segment_confidence(plain, decode, imgs, box))
+
+
+def test_masks_are_cut_from_logits_smoothed_along_z(confident, plain, crop_case):
+    # Each slice's mask is cut from its kept logits averaged with its two neighbours' (half
+    # weight each), a neighbour beyond the box counting as logit -4; the walk propagates
+    # from the unsmoothed masks.
+    imgs, boxes = crop_case["imgs"], crop_case["boxes"]
+    ours = confident.segment_3d(imgs, boxes)
+    decode = onnx_decode_with_iou(litemedsam_files().decoder, THREADS)
+    assert np.array_equal(ours, segment_confidence(plain, decode, imgs, boxes))
+    unsmoothed = segment_confidence(plain, decode, imgs, boxes, neighbour_weight=0.0)
+    changed = ours != unsmoothed
+    assert np.count_nonzero(changed) > 100
+    # A neighbour beyond the box counting as 0 instead changes only the end slices.
+    ends_at_zero = segment_confidence(plain, decode, imgs, boxes, outside_logit=0.0)
+    ends = {int(z) for box in boxes for z in (box[2], box[5])}
+    differs = {int(z) for z in np.flatnonzero((ours != ends_at_zero).any(axis=(1, 2)))}
+    assert differs and differs <= ends
 
 
 def test_small_box_prompts_shrink_and_grow_within_the_frame():

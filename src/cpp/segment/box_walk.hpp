@@ -27,6 +27,7 @@ class BoxWalk {
         mid_mask_(pixels) {}
 
   int slice() const { return z_; }
+  SliceRange range() const { return range_; }
   bool at_middle() const { return z_ == range_.mid; }
   Box original() const { return original_; }
   // Narrow in the 256 frame (segment/confident_prompts.hpp): the confidence-guided

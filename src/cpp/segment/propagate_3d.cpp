@@ -11,6 +11,7 @@
 #include "segment/boxes.hpp"
 #include "segment/confident_prompts.hpp"
 #include "segment/embedding_cache.hpp"
+#include "segment/neighbour_smoothing.hpp"
 #include "segment/scoped_timer.hpp"
 #include "segment/walk_schedule.hpp"
 
@@ -146,8 +147,8 @@ struct PassModels {
   const LiteMedSAMModel& alone;
 };
 
-// Takes the steps in order: decodes each step's prompt, writes its mask, and frees
-// slices no box needs any more.
+// Takes the steps in order: decodes each step's prompt, writes its mask (a confidence-
+// guided walk's once its neighbours are decoded), and frees slices no box needs any more.
 template <typename Label>
 void walk_boxes(PassModels models, const Volume3D& volume, int margin,
                 const std::vector<WalkStep>& steps, std::vector<BoxWalk>& walks,
@@ -157,6 +158,13 @@ void walk_boxes(PassModels models, const Volume3D& volume, int margin,
   const int64_t pixels = static_cast<int64_t>(volume.h) * volume.w;
   std::vector<float> logits(kLogitElements);
   std::vector<uint8_t> scratch;
+  // A confidence-guided walk writes its masks from logits smoothed along z.
+  std::vector<NeighbourSmoother> smoothers;
+  std::vector<float> smoothed(confident ? kLogitElements : 0);
+  std::vector<uint8_t> written(confident ? pixels : 0);
+  if (confident) {
+    for (const BoxWalk& walk : walks) smoothers.emplace_back(walk.range());
+  }
   for (const WalkStep& step : steps) {
     const int64_t i = step.walk;
     BoxWalk& walk = walks[i];
@@ -173,12 +181,23 @@ void walk_boxes(PassModels models, const Volume3D& volume, int margin,
     {
       ScopedTimer t(stats.postprocess_seconds);
       const float threshold = confident ? confident_threshold(walk.small()) : 0.f;
-      logits_to_mask(chosen, resized, volume.h, volume.w, walk.mask(),
-                     MaskRegion::whole(volume.h, volume.w), threshold);
+      const MaskRegion whole = MaskRegion::whole(volume.h, volume.w);
+      logits_to_mask(chosen, resized, volume.h, volume.w, walk.mask(), whole, threshold);
       // Boxes are stepped out of order, so "a later box wins" is kept by keeping the
       // larger label: labels grow with the box index.
-      write_label_max(walk.mask(), pixels, static_cast<Label>(i + 1),
-                      segs + static_cast<int64_t>(z) * pixels);
+      const Label label = static_cast<Label>(i + 1);
+      if (!confident) {
+        write_label_max(walk.mask(), pixels, label, segs + static_cast<int64_t>(z) * pixels);
+      } else {
+        smoothers[i].add(z, chosen);
+        for (int ready : smoothers[i].take_ready()) {
+          smoothers[i].smooth(ready, smoothed.data());
+          logits_to_mask(smoothed.data(), resized, volume.h, volume.w, written.data(), whole,
+                         threshold);
+          write_label_max(written.data(), pixels, label,
+                          segs + static_cast<int64_t>(ready) * pixels);
+        }
+      }
     }
     if (--remaining_uses[z] == 0) cache.release(z);
     walk.advance();
