@@ -10,12 +10,19 @@ builds nothing), and runs the fast tests (``pytest -m "not slow"``) from the cop
 the mutated package, which it puts first on PYTHONPATH.  The rest of the environment (numpy,
 onnxruntime, the converted model in $MEDSAM_FAST_HOME) is the running interpreter's.
 
-A mutant is KILLED when the tests fail and SURVIVED when they pass.  The exit code is 1
-if any mutant survives (or the unmutated copy fails its tests), else 0.
+Each mutant names the test files aimed at the rule it breaks.  Those run first; only if
+they all pass does the whole fast suite run, so a mutant is SURVIVED only when every fast
+test passes, and KILLED as soon as one fails.  The unmutated copy must pass the aimed files
+first (the baseline), or a kill would prove nothing.  ``--whole-suite`` skips the aimed
+files and runs every fast test for every mutant, as a check that the aim is not hiding
+anything.
+
+The exit code is 1 if any mutant survives (or the unmutated copy fails), else 0.
 
     python scripts/mutation_check.py                 # every mutant, fast tests
     python scripts/mutation_check.py --slow          # also the slow tests
     python scripts/mutation_check.py --only dsc_rule --only label_order_2d
+    python scripts/mutation_check.py --whole-suite   # every fast test for every mutant
     python scripts/mutation_check.py --list
 
 Needs CMake, a C++ compiler and pybind11 (``pip install pybind11``) in the interpreter
@@ -45,6 +52,7 @@ class Mutant:
     old: str  # must occur exactly once in the file
     new: str
     why: str
+    aimed: tuple[str, ...]  # test files that should kill it, run before the whole suite
 
     @property
     def is_cpp(self) -> bool:
@@ -58,6 +66,7 @@ MUTANTS = [
         "decode_chunk(model, embedding, &boxes[first], count, logits.data())",
         "decode_chunk(model, embedding, &boxes[first > 0 ? first - 1 : 0], count, logits.data())",
         "every batch after the first decodes the boxes one place too early",
+        aimed=("tests/test_api.py",),
     ),
     Mutant(
         "decode_split_offset",
@@ -65,6 +74,7 @@ MUTANTS = [
         "logits + split * kLogitElements",
         "logits + (split - 1) * kLogitElements",
         "the helper thread's half of a batch overwrites the other half's last logits",
+        aimed=("tests/test_api.py",),
     ),
     Mutant(
         "label_order_2d",
@@ -72,6 +82,7 @@ MUTANTS = [
         "if (mask[row + x]) out[row + x] = label;",
         "if (mask[row + x] && out[row + x] == 0) out[row + x] = label;",
         "2D: the earlier box wins where boxes overlap",
+        aimed=("tests/test_api.py",),
     ),
     Mutant(
         "label_value_2d",
@@ -79,6 +90,7 @@ MUTANTS = [
         "static_cast<Label>(i + 1)",
         "static_cast<Label>(i + 2)",
         "2D: box i gets label i + 2",
+        aimed=("tests/test_api.py",),
     ),
     Mutant(
         "label_order_3d",
@@ -86,6 +98,7 @@ MUTANTS = [
         "if (mask[i] && out[i] < label) out[i] = label;",
         "if (mask[i] && (out[i] == 0 || out[i] > label)) out[i] = label;",
         "3D propagation: the earlier box wins where boxes overlap",
+        aimed=("tests/test_confidence_strategy.py",),
     ),
     Mutant(
         "resize_rounding",
@@ -93,6 +106,7 @@ MUTANTS = [
         "d[i] = to_uint8(std::lrint(acc[i]));",
         "d[i] = to_uint8(static_cast<long>(acc[i]));",
         "INTER_AREA shrinking truncates instead of rounding",
+        aimed=("tests/test_preprocess.py",),
     ),
     Mutant(
         "resize_half_up",
@@ -100,6 +114,7 @@ MUTANTS = [
         "to_uint8(std::lrint(static_cast<float>(sum) * inv_area))",
         "to_uint8(static_cast<long>(static_cast<float>(sum) * inv_area + 0.5f))",
         "INTER_AREA block shrinking rounds half up instead of half to even",
+        aimed=("tests/test_resize.py",),
     ),
     Mutant(
         "margin_ignored",
@@ -107,6 +122,7 @@ MUTANTS = [
         "walk_boxes(PassModels{runner, model}, volume, settings.margin, steps",
         "walk_boxes(PassModels{runner, model}, volume, 0, steps",
         "3D propagation ignores the margin",
+        aimed=("tests/test_confidence_strategy.py",),
     ),
     Mutant(
         "helper_idle_ignored",
@@ -114,6 +130,7 @@ MUTANTS = [
         "cache.helper_idle() ? models.alone : models.beside_helper",
         "models.beside_helper",
         "the 3D pass decodes on the half-threaded sessions even when the helper is idle",
+        aimed=("tests/test_walk_schedule.py",),
     ),
     Mutant(
         "eviction_nearest",
@@ -121,6 +138,7 @@ MUTANTS = [
         "if (victim == entries_.end() || use > victim_use) {",
         "if (victim == entries_.end() || use < victim_use) {",
         "a full embedding cache gives up the slice needed soonest, not furthest ahead",
+        aimed=("tests/test_walk_schedule.py",),
     ),
     Mutant(
         "small_box_summed",
@@ -128,6 +146,7 @@ MUTANTS = [
         "for (int64_t p = 0; p < kLogitElements; ++p) logits[p] /= count;",
         "(void)count;",
         "a small box's two jittered prompts are summed, not averaged",
+        aimed=("tests/test_confidence_strategy.py",),
     ),
     Mutant(
         "area_guard_off",
@@ -135,6 +154,7 @@ MUTANTS = [
         "return previous_area <= 0 ||",
         "return true ||",
         "a large box keeps its most confident candidate even when its mask's area jumps",
+        aimed=("tests/test_confidence_strategy.py",),
     ),
     Mutant(
         "walk_up_area_lost",
@@ -142,6 +162,7 @@ MUTANTS = [
         "      area_ = mid_area_;",
         "      (void)mid_area_;",
         "the walk up compares its first slice's area with the walk down's last slice",
+        aimed=("tests/test_confidence_strategy.py",),
     ),
     Mutant(
         "smoothing_off",
@@ -149,6 +170,7 @@ MUTANTS = [
         "constexpr float kNeighbourWeight = 0.5f;",
         "constexpr float kNeighbourWeight = 0.0f;",
         "each slice's mask is cut from its own logits, not smoothed along z",
+        aimed=("tests/test_confidence_strategy.py",),
     ),
     Mutant(
         "smoothing_outside_zero",
@@ -156,6 +178,7 @@ MUTANTS = [
         "constexpr float kOutsideLogit = -4.0f;",
         "constexpr float kOutsideLogit = 0.0f;",
         "a neighbour beyond the box counts as logit 0, not as absent",
+        aimed=("tests/test_confidence_strategy.py",),
     ),
     Mutant(
         "smoothing_above_twice",
@@ -163,6 +186,7 @@ MUTANTS = [
         "(below ? below[p] : kOutsideLogit)",
         "(above ? above[p] : kOutsideLogit)",
         "a slice's smoothed logits take the slice above in place of the slice below",
+        aimed=("tests/test_confidence_strategy.py",),
     ),
     Mutant(
         "margin_plus_one",
@@ -170,6 +194,7 @@ MUTANTS = [
         "std::min(kFrame, v + margin)",
         "std::min(kFrame, v + margin + 1)",
         "the propagation box grows one pixel too far at its high end",
+        aimed=("tests/test_confidence_strategy.py",),
     ),
     Mutant(
         "dsc_rule",
@@ -177,6 +202,7 @@ MUTANTS = [
         "if not case_dsc > 0.2:",
         "if not case_dsc >= 0.0:",
         "NSD counted whatever the DSC (the challenge's DSC > 0.2 rule removed)",
+        aimed=("tests/test_metrics.py",),
     ),
     Mutant(
         "dsc_rule_boundary",
@@ -184,6 +210,7 @@ MUTANTS = [
         "if not case_dsc > 0.2:",
         "if not case_dsc >= 0.2:",
         "NSD counted at DSC == 0.2 exactly",
+        aimed=("tests/test_metrics.py",),
     ),
     Mutant(
         "modality_folding",
@@ -191,6 +218,7 @@ MUTANTS = [
         'key = modality.strip().lower().replace("_", "-")',
         "key = modality.strip()",
         "modalities no longer fold case, so 3DBox_CT_x.npz misses the table's 'ct' route",
+        aimed=("tests/test_strategies.py",),
     ),
     Mutant(
         "box_bounds_off_by_one",
@@ -198,6 +226,7 @@ MUTANTS = [
         "np.any(lo > extent - 1, axis=1)",
         "np.any(lo > extent, axis=1)",
         "a box starting one pixel past the image is accepted",
+        aimed=("tests/test_cases.py",),
     ),
     Mutant(
         "margin_override_ignored",
@@ -205,6 +234,7 @@ MUTANTS = [
         "return chosen if self.margin is None else replace(chosen, margin=self.margin)",
         "return chosen",
         "Segmenter(margin=...) / --margin no longer overrides the table",
+        aimed=("tests/test_propagation.py",),
     ),
 ]
 
@@ -228,7 +258,8 @@ def copy_tree(dest: Path) -> None:
         shutil.copy2(src, dest / rel)
 
 
-def apply(mutant: Mutant, tree: Path) -> None:
+def apply(mutant: Mutant, tree: Path) -> str:
+    """Mutates the copy; returns the file's text before, for restore()."""
     path = tree / mutant.path
     text = path.read_text()
     count = text.count(mutant.old)
@@ -238,11 +269,13 @@ def apply(mutant: Mutant, tree: Path) -> None:
             "(expected exactly once); update the mutant to the refactored code"
         )
     path.write_text(text.replace(mutant.old, mutant.new))
+    return text
 
 
-def restore(mutant: Mutant, tree: Path) -> None:
-    # copyfile, not copy2: a fresh mtime, so the build sees the file changed back.
-    shutil.copyfile(ROOT / mutant.path, tree / mutant.path)
+def restore(mutant: Mutant, tree: Path, pristine: str) -> None:
+    # From the copy's own text, not the working tree, which may have changed since the
+    # copy was made; the write gives a fresh mtime, so the build sees the change back.
+    (tree / mutant.path).write_text(pristine)
 
 
 def run(cmd, **kwargs) -> subprocess.CompletedProcess:
@@ -314,6 +347,26 @@ def run_tests(tree: Path, slow: bool, fail_fast: bool, extra: list[str]) -> tupl
     return result.returncode == 0, ", ".join(failed), seconds
 
 
+def baseline_tests(chosen: list[Mutant], args) -> list[str]:
+    """What the unmutated copy must pass: whatever a mutant's first run will be."""
+    if args.pytest_args or args.whole_suite:
+        return args.pytest_args
+    return sorted({path for m in chosen for path in m.aimed})
+
+
+def try_to_kill(mutant: Mutant, tree: Path, args) -> tuple[bool, str, float]:
+    """(tests passed, the failures, seconds): the aimed files, then every fast test."""
+    fail_fast = not args.all_failures
+    if args.pytest_args or args.whole_suite:
+        return run_tests(tree, args.slow, fail_fast, args.pytest_args)
+    ok, failed, seconds = run_tests(tree, args.slow, fail_fast, list(mutant.aimed))
+    if not ok:
+        return ok, failed, seconds
+    # The aim missed; a survivor must still pass everything.
+    ok, failed, more = run_tests(tree, args.slow, fail_fast, [])
+    return ok, failed, seconds + more
+
+
 def check_import(tree: Path) -> None:
     env = dict(os.environ, PYTHONPATH=str(tree / "python"))
     result = run(
@@ -345,11 +398,20 @@ def main(argv=None) -> int:
         help="where to copy and build (default: a temporary folder, removed afterwards)",
     )
     parser.add_argument(
+        "--whole-suite",
+        action="store_true",
+        help="run every fast test for every mutant, not the aimed files first",
+    )
+    parser.add_argument(
         "--skip-baseline",
         action="store_true",
         help="do not run the tests on the unmutated copy first",
     )
-    parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
+    parser.add_argument(
+        "pytest_args",
+        nargs="*",
+        help="pytest arguments (after --); they replace the aimed files and the whole suite",
+    )
     args = parser.parse_args(argv)
 
     if args.list:
@@ -367,6 +429,9 @@ def main(argv=None) -> int:
         count = (ROOT / m.path).read_text().count(m.old)
         if count != 1:
             raise SystemExit(f"mutant {m.name}: pattern found {count} times in {m.path}")
+        missing = [path for path in m.aimed if not (ROOT / path).is_file()]
+        if missing:
+            raise SystemExit(f"mutant {m.name}: aimed test files {missing} do not exist")
 
     started = time.perf_counter()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="medsam-mutants-"))
@@ -385,7 +450,7 @@ def main(argv=None) -> int:
         print(f"built in {time.perf_counter() - started:.0f} s", flush=True)
 
         if not args.skip_baseline:
-            ok, failed, seconds = run_tests(tree, args.slow, True, args.pytest_args)
+            ok, failed, seconds = run_tests(tree, args.slow, True, baseline_tests(chosen, args))
             print(f"{'baseline':<24}{'passes' if ok else 'FAILS'} ({seconds:.0f} s)", flush=True)
             if not ok:
                 print(f"the unmutated copy fails: {failed}", file=sys.stderr)
@@ -393,15 +458,13 @@ def main(argv=None) -> int:
 
         rows = []
         for m in chosen:
-            apply(m, tree)
+            pristine = apply(m, tree)
             try:
                 if m.is_cpp:
                     build.build()
-                ok, failed, seconds = run_tests(
-                    tree, args.slow, not args.all_failures, args.pytest_args
-                )
+                ok, failed, seconds = try_to_kill(m, tree, args)
             finally:
-                restore(m, tree)
+                restore(m, tree, pristine)
                 if m.is_cpp:
                     build.build()
             status = "SURVIVED" if ok else "KILLED"
