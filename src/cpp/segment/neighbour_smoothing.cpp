@@ -11,24 +11,24 @@ NeighbourSmoother::NeighbourSmoother(SliceRange range)
       state_(range.last - range.first + 1, State::kAbsent),
       logits_(range.last - range.first + 1) {}
 
-void NeighbourSmoother::add(int z, const float* logits) {
+std::vector<int> NeighbourSmoother::add(int z, const float* logits) {
   if (!inside(z) || state_[z - range_.first] != State::kAbsent) {
     throw std::logic_error("a slice was smoothed twice or outside its box");
   }
   logits_[z - range_.first].assign(logits, logits + kLogitElements);
   state_[z - range_.first] = State::kKept;
-}
-
-std::vector<int> NeighbourSmoother::take_ready() {
   std::vector<int> ready;
-  for (int z = range_.first; z <= range_.last; ++z) {
-    State& state = state_[z - range_.first];
-    if (state == State::kKept && known(z - 1) && known(z + 1)) {
-      state = State::kReady;
-      ready.push_back(z);
-    }
+  for (int n = z - 1; n <= z + 1; ++n) {
+    if (make_ready(n)) ready.push_back(n);
   }
   return ready;
+}
+
+bool NeighbourSmoother::make_ready(int z) {
+  if (!inside(z) || state_[z - range_.first] != State::kKept) return false;
+  if (!known(z - 1) || !known(z + 1)) return false;
+  state_[z - range_.first] = State::kReady;
+  return true;
 }
 
 void NeighbourSmoother::smooth(int z, float* out) {

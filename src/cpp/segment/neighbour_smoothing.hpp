@@ -25,19 +25,19 @@ class NeighbourSmoother {
  public:
   explicit NeighbourSmoother(SliceRange range);
 
-  // Keeps slice z's logits (256, 256).
-  void add(int z, const float* logits);
-
-  // The slices whose logits and neighbours are now all known, each returned once.
-  std::vector<int> take_ready();
+  // Keeps slice z's logits (256, 256) and returns the slices this made ready: those whose
+  // logits and both neighbours' are now known.  Only z and its neighbours can become
+  // ready, and each slice is returned once.
+  std::vector<int> add(int z, const float* logits);
 
   // Slice z's smoothed logits into `out` (256, 256), then frees what no slice needs any
-  // more; z must have come from take_ready().
+  // more; z must have come from add().
   void smooth(int z, float* out);
 
  private:
   bool inside(int z) const { return z >= range_.first && z <= range_.last; }
   bool known(int z) const { return !inside(z) || state_[z - range_.first] != State::kAbsent; }
+  bool make_ready(int z);
   void free_if_done(int z);
 
   enum class State { kAbsent, kKept, kReady, kWritten };

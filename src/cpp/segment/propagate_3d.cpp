@@ -189,8 +189,7 @@ void walk_boxes(PassModels models, const Volume3D& volume, int margin,
       if (!confident) {
         write_label_max(walk.mask(), pixels, label, segs + static_cast<int64_t>(z) * pixels);
       } else {
-        smoothers[i].add(z, chosen);
-        for (int ready : smoothers[i].take_ready()) {
+        for (int ready : smoothers[i].add(z, chosen)) {
           smoothers[i].smooth(ready, smoothed.data());
           logits_to_mask(smoothed.data(), resized, volume.h, volume.w, written.data(), whole,
                          threshold);
