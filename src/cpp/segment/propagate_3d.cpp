@@ -182,7 +182,11 @@ void walk_boxes(PassModels models, const Volume3D& volume, int margin,
       ScopedTimer t(stats.postprocess_seconds);
       const float threshold = confident ? confident_threshold(walk.small()) : 0.f;
       const MaskRegion whole = MaskRegion::whole(volume.h, volume.w);
-      logits_to_mask(chosen, resized, volume.h, volume.w, walk.mask(), whole, threshold);
+      // The next slice's prompt comes from this unsmoothed mask; a confidence-guided
+      // small box never propagates, so it needs none.
+      if (!confident || !walk.small()) {
+        logits_to_mask(chosen, resized, volume.h, volume.w, walk.mask(), whole, threshold);
+      }
       // Boxes are stepped out of order, so "a later box wins" is kept by keeping the
       // larger label: labels grow with the box index.
       const Label label = static_cast<Label>(i + 1);
