@@ -260,6 +260,7 @@ def segment_confidence(
         tmp = np.zeros(imgs.shape, dtype=np.uint8)
         original, mid, order = walk_plan(box, d, h, w)
         small = is_small_box(box, h, w)
+        threshold = SMALL_BOX_THRESHOLD if small else CONFIDENT_THRESHOLD
         areas = {}  # each slice's kept mask area in the 256 frame
         kept = {}  # each slice's kept logits (1,1,256,256), before smoothing
         for z in order:
@@ -268,7 +269,6 @@ def segment_confidence(
                 prompts = np.array(small_box_prompts(original), dtype=np.float32)
                 logits, _ = decode_with_iou(embedding, prompts)
                 chosen = logits.sum(axis=0, keepdims=True) / np.float32(len(prompts))
-                mask = pipeline.upsampled_mask(chosen, newsize, (h, w), SMALL_BOX_THRESHOLD)
             else:
                 propagated, previous_area = None, 0
                 if z != mid:
@@ -289,10 +289,11 @@ def segment_confidence(
                 pipeline.propagated_chosen += best
                 areas[z] = int(area[best])
                 chosen = logits[best : best + 1]
-                mask = pipeline.upsampled_mask(chosen, newsize, (h, w), CONFIDENT_THRESHOLD)
-            tmp[z, mask > 0] = CONFIDENT_DRAWN_VALUE
+                # The next slice's prompt comes from this unsmoothed mask; a small box
+                # never propagates, so it needs none.
+                mask = pipeline.upsampled_mask(chosen, newsize, (h, w), threshold)
+                tmp[z, mask > 0] = CONFIDENT_DRAWN_VALUE
             kept[z] = chosen
-        threshold = SMALL_BOX_THRESHOLD if small else CONFIDENT_THRESHOLD
         written = np.zeros(imgs.shape, dtype=np.uint8)
         for z, low in smoothed_along_z(kept, neighbour_weight, outside_logit).items():
             mask = pipeline.upsampled_mask(low, newsize, (h, w), threshold)
