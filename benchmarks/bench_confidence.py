@@ -14,6 +14,8 @@ and INIA19's pairs ranked 5-8, 9-12 and 17-20, fixed after round 8 before any st
 ran on them.
 Sealed: INIA19's pairs ranked 21-24, 25-28 and 29-32, fixed before any strategy ran on
 them, for scoring a rule chosen after the fresh set was scored.
+Confirm: INIA19's pairs ranked 33-36, 37-40 and 41-44, fixed before any strategy ran on
+them, for scoring the adopted rule once more as it stands.
 CT: a real head CT's head and skull (realdata/invesalius_ct.py), whole-organ boxes from
 the thresholds its masks were drawn with, first run after round 6.
 Many boxes: the 31 Colin27 structures of both sets but the whole brain, in one case, for
@@ -47,7 +49,7 @@ ROUTES = {
     "confidence": ("confidence", "MR"),
 }
 REFERENCE = "box_every_slice"
-GROUPS = ("tuning", "held_out", "unseen", "ct", "fresh", "sealed", "many_boxes")
+GROUPS = ("tuning", "held_out", "unseen", "ct", "fresh", "sealed", "confirm", "many_boxes")
 CASES = {  # (group, case) -> a function that builds the case
     **{
         ("tuning", name): partial(colin27_structures.case_3d, s)
@@ -69,6 +71,7 @@ CASES = {  # (group, case) -> a function that builds the case
     },
     **{("fresh", f"inia19_{name}"): partial(inia19.case_3d, name) for name in inia19.FRESH},
     **{("sealed", f"inia19_{name}"): partial(inia19.case_3d, name) for name in inia19.SEALED},
+    **{("confirm", f"inia19_{name}"): partial(inia19.case_3d, name) for name in inia19.CONFIRM},
     ("many_boxes", "colin27_31"): partial(
         colin27_structures.case_3d,
         [

@@ -38,8 +38,9 @@ def test_inia19_pairs_are_ranked_by_size_and_the_cases_are_disjoint():
     assert sizes == sorted(sizes, reverse=True)
     cases = [set(inia19.structures(name)) for name in inia19.RANKS]
     assert len(set().union(*cases)) == sum(len(c) for c in cases)
-    assert set(inia19.FRESH) <= set(inia19.RANKS) and set(inia19.SEALED) <= set(inia19.RANKS)
-    assert not set(inia19.FRESH) & set(inia19.SEALED)
+    scoring_sets = [set(inia19.FRESH), set(inia19.SEALED), set(inia19.CONFIRM)]
+    assert all(names <= set(inia19.RANKS) for names in scoring_sets)
+    assert sum(len(names) for names in scoring_sets) == len(set().union(*scoring_sets))
 
 
 @pytest.mark.parametrize("name", [*inia19.RANKS, "brain"])

@@ -20,6 +20,11 @@ strategy ran on them, and no rule is chosen on them (docs/strategies.md, "The fr
 fixed by the same kind of rule before any strategy ran on them (docs/strategies.md, "The
 sealed set"):
 - ``ranks_21_24``, ``ranks_25_28`` and ``ranks_29_32``: the pairs so ranked, 8 boxes each.
+
+``CONFIRM`` names the cases that score the adopted rule as it stands, once, to check the
+sealed set's estimate of its gain; no rule is chosen or changed on them (docs/strategies.md,
+"The confirming set"):
+- ``ranks_33_36``, ``ranks_37_40`` and ``ranks_41_44``: the pairs so ranked, 8 boxes each.
 """
 
 from __future__ import annotations
@@ -46,9 +51,13 @@ RANKS = {
     "ranks_21_24": range(20, 24),
     "ranks_25_28": range(24, 28),
     "ranks_29_32": range(28, 32),
+    "ranks_33_36": range(32, 36),
+    "ranks_37_40": range(36, 40),
+    "ranks_41_44": range(40, 44),
 }
 FRESH = ("ranks_5_8", "ranks_9_12", "ranks_17_20")
 SEALED = ("ranks_21_24", "ranks_25_28", "ranks_29_32")
+CONFIRM = ("ranks_33_36", "ranks_37_40", "ranks_41_44")
 
 
 @lru_cache(maxsize=1)
