@@ -13,9 +13,9 @@ onnxruntime, the converted model in $MEDSAM_FAST_HOME) is the running interprete
 Each mutant names the test files aimed at the rule it breaks.  Those run first; only if
 they all pass does the whole fast suite run, so a mutant is SURVIVED only when every fast
 test passes, and KILLED as soon as one fails.  The unmutated copy must pass the aimed files
-first (the baseline), or a kill would prove nothing.  ``--whole-suite`` skips the aimed
-files and runs every fast test for every mutant, as a check that the aim is not hiding
-anything.
+first (the baseline), or a kill would prove nothing.  ``--whole-suite`` skips the aim and
+runs the fast suite in its own order for every mutant: the way to find the first file that
+kills a new mutant.
 
 The exit code is 1 if any mutant survives (or the unmutated copy fails), else 0.
 
