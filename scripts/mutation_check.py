@@ -347,9 +347,14 @@ def run_tests(tree: Path, slow: bool, fail_fast: bool, extra: list[str]) -> tupl
     return result.returncode == 0, ", ".join(failed), seconds
 
 
+def aiming(args) -> bool:
+    """Whether mutants run their aimed files first: not when told what to run instead."""
+    return not (args.pytest_args or args.whole_suite)
+
+
 def baseline_tests(chosen: list[Mutant], args) -> list[str]:
     """What the unmutated copy must pass: whatever a mutant's first run will be."""
-    if args.pytest_args or args.whole_suite:
+    if not aiming(args):
         return args.pytest_args
     return sorted({path for m in chosen for path in m.aimed})
 
@@ -357,7 +362,7 @@ def baseline_tests(chosen: list[Mutant], args) -> list[str]:
 def try_to_kill(mutant: Mutant, tree: Path, args) -> tuple[bool, str, float]:
     """(tests passed, the failures, seconds): the aimed files, then every fast test."""
     fail_fast = not args.all_failures
-    if args.pytest_args or args.whole_suite:
+    if not aiming(args):
         return run_tests(tree, args.slow, fail_fast, args.pytest_args)
     ok, failed, seconds = run_tests(tree, args.slow, fail_fast, list(mutant.aimed))
     if not ok:
