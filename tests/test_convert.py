@@ -1,7 +1,13 @@
-"""Checkpoint conversion: the manifest, the ONNX shapes, and the missing-extra message."""
+"""Checkpoint conversion: the manifest, the ONNX shapes, byte-identical repeats, and the
+missing-extra message."""
 
 import builtins
+import hashlib
 import json
+import math
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -43,6 +49,52 @@ def test_converted_models_take_dynamic_batches_and_box_counts(converted):
     embedding = np.zeros((1, 256, 64, 64), np.float32)
     boxes = np.array([[0, 0, 10, 10]] * 5, np.float32)
     assert model.decode(embedding, boxes).shape == (5, 1, 256, 256)
+
+
+@pytest.mark.slow
+def test_two_conversions_in_two_processes_write_byte_identical_models(tmp_path):
+    """One with one torch thread, one with two: the threads must not change a bit."""
+    digests = []
+    for threads in ("1", "2"):
+        out = tmp_path / f"threads{threads}"
+        env = {**os.environ, "OMP_NUM_THREADS": threads}
+        convert = "from medsam_fast.convert import export; import sys; "
+        convert += "export.convert_litemedsam(__import__('pathlib').Path(sys.argv[1]))"
+        subprocess.run([sys.executable, "-c", convert, str(out)], env=env, check=True)
+        digests.append(
+            {
+                name: hashlib.sha256((out / name).read_bytes()).hexdigest()
+                for name in (LITEMEDSAM.encoder, LITEMEDSAM.decoder)
+            }
+        )
+    assert digests[0] == digests[1]
+
+
+def test_the_image_positional_encoding_is_the_exact_one_rounded_once():
+    """Against sin and cos in float64, element by element: the float32 encoding torch
+    computes differs in about two elements of three, by up to 2.5e-6."""
+    torch = pytest.importorskip("torch")
+    from medsam_fast.convert.litemedsam_torch import RandomPositionEmbedding
+
+    torch.manual_seed(3)
+    layer = RandomPositionEmbedding()
+    size = 16
+    encoding = layer.dense(size).numpy()
+    g = layer.positional_encoding_gaussian_matrix.double().numpy()
+    features = g.shape[1]
+    assert encoding.shape == (1, 2 * features, size, size)
+    expected = np.empty_like(encoding)
+    for i in range(size):
+        for j in range(size):
+            x, y = 2 * (j + 0.5) / size - 1, 2 * (i + 0.5) / size - 1
+            for f in range(features):
+                angle = 2 * math.pi * (x * g[0, f] + y * g[1, f])
+                expected[0, f, i, j] = math.sin(angle)
+                expected[0, features + f, i, j] = math.cos(angle)
+    # float64 sines from two libraries may differ in the last bit, which may round to
+    # float32 differently in about one element in 10^8: allow one ulp in a few.
+    np.testing.assert_array_max_ulp(encoding, expected, maxulp=1)
+    assert np.count_nonzero(encoding != expected) <= 2
 
 
 def test_missing_torch_names_the_convert_extra(monkeypatch, tmp_path):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import math
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -241,10 +242,19 @@ class RandomPositionEmbedding(nn.Module):
         return torch.cat([torch.sin(c), torch.cos(c)], dim=-1)
 
     def dense(self, size=EMBED_SIZE):
-        grid = torch.ones(size, size)
-        y = (grid.cumsum(0) - 0.5) / size
-        x = (grid.cumsum(1) - 0.5) / size
-        return self.encode(torch.stack([x, y], dim=-1)).permute(2, 0, 1).unsqueeze(0)
+        """The encoding of every cell centre of a size x size grid, (1, 2*num_feats, size,
+        size), on the matrix's device.  Computed in float64 by numpy, element by element,
+        and rounded to float32 once: in float32, torch's threaded matmul and sine now and
+        then gave values off by up to 1.5e-4 in one process out of dozens, so two
+        conversions of one checkpoint could give different decoders."""
+        matrix = self.positional_encoding_gaussian_matrix
+        g = matrix.detach().cpu().double().numpy()
+        centres = (np.arange(size, dtype=np.float64) + 0.5) / size
+        y, x = np.meshgrid(2 * centres - 1, 2 * centres - 1, indexing="ij")
+        c = 2 * math.pi * (x[..., None] * g[0] + y[..., None] * g[1])
+        pe = np.concatenate([np.sin(c), np.cos(c)], axis=-1).astype(np.float32)
+        pe = torch.from_numpy(np.ascontiguousarray(pe.transpose(2, 0, 1)[None]))
+        return pe.to(matrix.device)
 
 
 class PromptEncoder(nn.Module):

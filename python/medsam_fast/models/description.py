@@ -17,8 +17,10 @@ DESCRIPTION_FILE = "model.json"
 MANIFEST_FILE = "manifest.json"
 # The manifest's "format" of a current LiteMedSAM conversion; the model cache converts an
 # older one again.  2: the decoder also outputs ``iou_predictions``.  3: the decoder does
-# its box-independent image work once per call (convert/shared_image_decoder.py).
-CONVERSION_FORMAT = 3
+# its box-independent image work once per call (convert/shared_image_decoder.py).  4: the
+# image positional encoding is computed in float64 and rounded once, so a conversion
+# gives the same bytes every time.
+CONVERSION_FORMAT = 4
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
