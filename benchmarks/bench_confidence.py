@@ -16,6 +16,8 @@ Sealed: INIA19's pairs ranked 21-24, 25-28 and 29-32, fixed before any strategy 
 them, for scoring a rule chosen after the fresh set was scored.
 Confirm: INIA19's pairs ranked 33-36, 37-40 and 41-44, fixed before any strategy ran on
 them, for scoring the adopted rule once more as it stands.
+MNI152: the MNI ICBM152 template's whole brain, hemispheres and lateral ventricles
+(realdata/mni152.py), found after every rule was adopted, for judging it as it stands.
 CT: a real head CT's head and skull (realdata/invesalius_ct.py), whole-organ boxes from
 the thresholds its masks were drawn with, first run after round 6.
 Many boxes: the 31 Colin27 structures of both sets but the whole brain, in one case, for
@@ -38,7 +40,7 @@ from paired import paired_gain
 from routes import select_routes, time_routes
 
 from medsam_fast import Segmenter, metrics
-from realdata import colin27_structures, inia19, invesalius_ct, itk_t1
+from realdata import colin27_structures, inia19, invesalius_ct, itk_t1, mni152
 from shared_fixtures import THREADS
 
 ROUTES = {
@@ -49,7 +51,17 @@ ROUTES = {
     "confidence": ("confidence", "MR"),
 }
 REFERENCE = "box_every_slice"
-GROUPS = ("tuning", "held_out", "unseen", "ct", "fresh", "sealed", "confirm", "many_boxes")
+GROUPS = (
+    "tuning",
+    "held_out",
+    "unseen",
+    "ct",
+    "fresh",
+    "sealed",
+    "confirm",
+    "mni152",
+    "many_boxes",
+)
 CASES = {  # (group, case) -> a function that builds the case
     **{
         ("tuning", name): partial(colin27_structures.case_3d, s)
@@ -72,6 +84,7 @@ CASES = {  # (group, case) -> a function that builds the case
     **{("fresh", f"inia19_{name}"): partial(inia19.case_3d, name) for name in inia19.FRESH},
     **{("sealed", f"inia19_{name}"): partial(inia19.case_3d, name) for name in inia19.SEALED},
     **{("confirm", f"inia19_{name}"): partial(inia19.case_3d, name) for name in inia19.CONFIRM},
+    **{("mni152", name): partial(mni152.case_3d, name) for name in mni152.CASES},
     ("many_boxes", "colin27_31"): partial(
         colin27_structures.case_3d,
         [

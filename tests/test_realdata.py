@@ -4,7 +4,7 @@ case's boxes are the tight boxes of its ground truth (docs/strategies.md)."""
 import numpy as np
 import pytest
 
-from realdata import colin27_structures, inia19, invesalius_ct
+from realdata import colin27_structures, inia19, invesalius_ct, mni152
 from realdata.boxes import mask_box
 
 
@@ -77,3 +77,28 @@ def test_invesalius_ct_structures_are_one_component_without_the_head_holder(name
     # The holder's arcs are separate components of the same mask, and are left out.
     _, masks, _ = invesalius_ct.load()
     assert np.count_nonzero(gts) < np.count_nonzero(masks[invesalius_ct.MASKS[name]])
+
+
+def test_mni152_structures_are_the_maps_brain_cut_at_the_middle_and_its_ventricles():
+    t1, masks = mni152.load()
+    assert t1.shape == (189, 233, 197) and t1.dtype == np.uint8
+    brain, left, right = masks["brain"], masks["left"], masks["right"]
+    assert not (left & right).any() and np.array_equal(left | right, brain)
+    # The template is symmetric: the two halves differ by under 1% of their voxels.
+    assert abs(int(left.sum()) - int(right.sum())) < 0.01 * brain.sum()
+    ventricles = masks["left_ventricle"] | masks["right_ventricle"]
+    # The ventricles are inside the brain's box, dark on T1, and outside the brain mask.
+    assert 10_000 < ventricles.sum() < 30_000 and not (ventricles & brain).any()
+    assert t1[ventricles].mean() < t1[brain].mean()
+    (x,) = np.nonzero(ventricles.any(axis=(0, 1)))
+    assert x.min() < t1.shape[2] // 2 < x.max()
+
+
+@pytest.mark.parametrize("name", mni152.CASES)
+def test_mni152_boxes_are_the_tight_boxes_of_the_structures(name):
+    case = mni152.case_3d(name)
+    assert case["imgs"].shape == case["gts"].shape
+    assert len(case["boxes"]) == len(mni152.structures(name))
+    for i, box in enumerate(case["boxes"], start=1):
+        assert box.tolist() == mask_box(case["gts"] == i)
+    assert case["gts"][0].any() and case["gts"][-1].any()
