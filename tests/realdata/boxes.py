@@ -13,6 +13,19 @@ def mask_box(mask: np.ndarray) -> list[int]:
     return [int(i.min()) for i in idx][::-1] + [int(i.max()) for i in idx][::-1]
 
 
+def largest_components(mask: np.ndarray, count: int = 1) -> list[np.ndarray]:
+    """The ``count`` largest 3D components of a mask (face-connected), largest first.
+    Needs scipy."""
+    from scipy import ndimage
+
+    labels, found = ndimage.label(mask)
+    if found < count:
+        raise ValueError(f"the mask has {found} components, not {count}")
+    sizes = np.bincount(labels.ravel())
+    sizes[0] = 0
+    return [labels == k for k in np.argsort(-sizes, kind="stable")[:count]]
+
+
 def case_from_masks(imgs: np.ndarray, masks: list, spacing: np.ndarray) -> dict:
     """A 3D case of one structure per mask: imgs cropped in z to the masks' extent, boxes
     (N,6) their tight boxes, spacing, gts (label i is mask i; a later mask wins where

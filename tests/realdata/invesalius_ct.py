@@ -25,7 +25,7 @@ import numpy as np
 
 from medsam_fast import intensity
 
-from .boxes import case_from_masks
+from .boxes import case_from_masks, largest_components
 
 PROJECT_FILE = Path("/usr/share/doc/invesalius-examples/examples/Cranium.inv3")
 MASKS = {"skull": "Máscara 1", "head": "Máscara 2"}  # structure -> the project's mask name
@@ -57,14 +57,7 @@ def load() -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
 
 
 def largest_component(mask: np.ndarray) -> np.ndarray:
-    from scipy import ndimage
-
-    labels, count = ndimage.label(mask)
-    if count == 0:
-        raise ValueError("the mask is empty")
-    sizes = np.bincount(labels.ravel())
-    sizes[0] = 0
-    return labels == int(sizes.argmax())
+    return largest_components(mask)[0]
 
 
 def case_3d(name: str) -> dict:

@@ -28,7 +28,8 @@ import numpy as np
 
 from medsam_fast import intensity
 
-from .boxes import case_from_masks
+from . import colin27
+from .boxes import case_from_masks, largest_components
 
 SPACING = np.array([1.0, 1.0, 1.0])
 HALF = 127  # the maps hold probability x 255
@@ -46,23 +47,19 @@ def data_folder() -> Path:
 def axial_volume(name: str) -> np.ndarray:
     """The template's ``name`` volume ("t1", "gm" or "wm") as an axial stack (D,H,W),
     anterior at the top."""
-    import nibabel as nib
-
-    path = data_folder() / f"mni_icbm152_{name}_tal_nlin_sym_09a_converted.nii.gz"
-    data = np.asanyarray(nib.load(str(path)).dataobj)  # (x, y, z), RAS
-    return np.ascontiguousarray(data.transpose(2, 1, 0)[:, ::-1, :])
+    return colin27.axial_volume(
+        data_folder() / f"mni_icbm152_{name}_tal_nlin_sym_09a_converted.nii.gz"
+    )
 
 
 @lru_cache(maxsize=1)
 def load() -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """(T1 uint8 by the library's MR preparation, {structure: bool mask} with "brain",
     "left", "right", "left_ventricle", "right_ventricle"), each (D,H,W)."""
-    from scipy import ndimage
-
     t1 = axial_volume("t1")
     tissue = axial_volume("gm").astype(np.int32) + axial_volume("wm")
-    brain = largest_components(ndimage.label(tissue > HALF)[0], 1)[0]
-    ventricles = largest_components(ndimage.label((t1 > 0) & (tissue <= HALF))[0], 2)[1]
+    brain = largest_components(tissue > HALF)[0]
+    ventricles = largest_components((t1 > 0) & (tissue <= HALF), 2)[1]
     left, right = hemisphere_masks(t1.shape)
     masks = {
         "brain": brain,
@@ -72,13 +69,6 @@ def load() -> tuple[np.ndarray, dict[str, np.ndarray]]:
         "right_ventricle": ventricles & right,
     }
     return intensity.prepare(t1.astype(np.float32), "MR"), masks
-
-
-def largest_components(labels: np.ndarray, count: int) -> list[np.ndarray]:
-    """The ``count`` largest labelled components as masks, largest first."""
-    sizes = np.bincount(labels.ravel())
-    sizes[0] = 0
-    return [labels == k for k in np.argsort(-sizes, kind="stable")[:count]]
 
 
 def hemisphere_masks(shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
