@@ -339,6 +339,31 @@ def test_each_mode_trains_only_its_part():
     )
 
 
+def test_the_training_forward_computes_the_positional_encoding_once(monkeypatch):
+    from medsam_fast.training.model import TrainingForward, build_model
+
+    model = build_model()
+    forward = TrainingForward(model, from_embeddings=True)
+    pe_layer = model.prompt_encoder.pe_layer
+    expected_pe = pe_layer.dense()
+    assert torch.equal(forward.image_pe, expected_pe)
+    assert "image_pe" not in forward.state_dict()  # checkpoints keep the model's keys
+    generator = torch.Generator().manual_seed(5)
+    embeddings = torch.randn(2, 256, 64, 64, generator=generator)
+    boxes = torch.tensor([[30.0, 40.0, 120.0, 150.0], [10.0, 12.0, 60.0, 200.0]])
+    sparse, dense = model.prompt_encoder(boxes)
+    with torch.no_grad():
+        logits, iou = model.mask_decoder.forward_with_iou(embeddings, expected_pe, sparse, dense)
+
+    def computed_again(*args, **kwargs):
+        raise AssertionError("the training forward computed the encoding again")
+
+    monkeypatch.setattr(pe_layer, "dense", computed_again)
+    with torch.no_grad():
+        got_logits, got_iou = forward(embeddings, boxes)
+    assert torch.equal(got_logits, logits) and torch.equal(got_iou, iou)
+
+
 def test_2d_case_with_npz_boxes(deep_grey, tmp_path):
     _, arrays = deep_grey
     image = np.repeat(arrays["imgs"][2][:, :, None], 3, axis=2)

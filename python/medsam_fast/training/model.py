@@ -127,11 +127,15 @@ class TrainingForward(nn.Module):
         super().__init__()
         self.model = model
         self.from_embeddings = from_embeddings
+        # The image positional encoding depends only on a buffer no step changes, and
+        # it is computed in float64 on the CPU (as the conversion does, for the same
+        # bits): once here, on the model's device, and moved with the module.
+        self.register_buffer(
+            "image_pe", model.prompt_encoder.pe_layer.dense(), persistent=False
+        )
 
     def forward(self, inputs: torch.Tensor, boxes: torch.Tensor):
         lite = self.model
         embeddings = inputs if self.from_embeddings else lite.image_encoder(inputs)
         sparse, dense = lite.prompt_encoder(boxes)
-        return lite.mask_decoder.forward_with_iou(
-            embeddings, lite.prompt_encoder.pe_layer.dense(), sparse, dense
-        )
+        return lite.mask_decoder.forward_with_iou(embeddings, self.image_pe, sparse, dense)
