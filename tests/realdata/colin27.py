@@ -33,16 +33,15 @@ DEEP_GREY = {
 }
 
 
-def axial_volume(path: Path) -> np.ndarray:
-    """A RAS volume of mricron-data as an axial stack (D,H,W), anterior at the top."""
+def axial_volume(path: Path, provider: str = "Debian's mricron-data") -> np.ndarray:
+    """A RAS NIfTI volume as an axial stack (D,H,W), anterior at the top; ``provider``
+    is what to install when the file is missing."""
     try:
         import nibabel as nib
     except ImportError as exc:
-        raise ImportError(
-            "building the mricron-data cases needs nibabel: pip install nibabel"
-        ) from exc
+        raise ImportError(f"reading {path.name} needs nibabel: pip install nibabel") from exc
     if not path.exists():
-        raise FileNotFoundError(f"{path}: install Debian's mricron-data")
+        raise FileNotFoundError(f"{path}: install {provider}")
     data = np.asanyarray(nib.load(str(path)).dataobj)  # (x, y, z), RAS
     return np.ascontiguousarray(data.transpose(2, 1, 0)[:, ::-1, :])
 

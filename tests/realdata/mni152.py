@@ -48,7 +48,8 @@ def axial_volume(name: str) -> np.ndarray:
     """The template's ``name`` volume ("t1", "gm" or "wm") as an axial stack (D,H,W),
     anterior at the top."""
     return colin27.axial_volume(
-        data_folder() / f"mni_icbm152_{name}_tal_nlin_sym_09a_converted.nii.gz"
+        data_folder() / f"mni_icbm152_{name}_tal_nlin_sym_09a_converted.nii.gz",
+        provider="a nilearn that carries the MNI152 2009a template (0.10 or later)",
     )
 
 
