@@ -130,9 +130,7 @@ class TrainingForward(nn.Module):
         # The image positional encoding depends only on a buffer no step changes, and
         # it is computed in float64 on the CPU (as the conversion does, for the same
         # bits): once here, on the model's device, and moved with the module.
-        self.register_buffer(
-            "image_pe", model.prompt_encoder.pe_layer.dense(), persistent=False
-        )
+        self.register_buffer("image_pe", model.prompt_encoder.pe_layer.dense(), persistent=False)
 
     def forward(self, inputs: torch.Tensor, boxes: torch.Tensor):
         lite = self.model
