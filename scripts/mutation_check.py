@@ -369,11 +369,20 @@ def try_to_kill(mutant: Mutant, tree: Path, args) -> tuple[bool, list[str], floa
     return ok, failed, seconds + more, []
 
 
-def kill_stands(tree: Path, args, failed: list[str], ran: list[str]) -> tuple[bool, float]:
+def kill_stands(
+    tree: Path, args, failed: list[str], ran: list[str], passing: set[str]
+) -> tuple[bool, float]:
     """(whether the tests that killed a mutant pass on the unmutated copy, seconds).  A
-    crash names no test: then the whole run that crashed must pass."""
+    crash names no test: then the whole run that crashed must pass.  ``passing`` holds
+    the tests already seen passing unmutated, which are not run again: the copy is
+    restored to the same text after every mutant.  Updated in place."""
     tests = [t for t in failed if not t.startswith("pytest exit code")] or ran
-    ok, _, seconds = run_tests(tree, args.slow, False, tests)
+    to_run = [t for t in tests if t not in passing]
+    if tests and not to_run:
+        return True, 0.0
+    ok, _, seconds = run_tests(tree, args.slow, False, to_run)
+    if ok:
+        passing.update(to_run)
     return ok, seconds
 
 
@@ -459,7 +468,7 @@ def main(argv=None) -> int:
         check_import(tree)
         print(f"built in {time.perf_counter() - started:.0f} s", flush=True)
 
-        rows = []
+        rows, passing_unmutated = [], set()
         for m in chosen:
             pristine = apply(m, tree)
             try:
@@ -472,7 +481,7 @@ def main(argv=None) -> int:
                     build.build()
             status = "SURVIVED" if ok else "KILLED"
             if not ok and not args.skip_confirm:
-                stands, more = kill_stands(tree, args, failed, ran)
+                stands, more = kill_stands(tree, args, failed, ran, passing_unmutated)
                 status, seconds = ("KILLED" if stands else "UNPROVEN"), seconds + more
             rows.append((m.name, status, ", ".join(failed)))
             print(f"{m.name:<24}{status:<10}({seconds:.0f} s) {', '.join(failed)}", flush=True)
